@@ -1,0 +1,1 @@
+"""The AWS layer of Oh My Coins: one ComponentResource per concern."""

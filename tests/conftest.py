@@ -1,0 +1,46 @@
+"""Each stack is planned once per test session; tests read the captured plan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tools.engine import PROJECT_DIR, run_stack
+from tools.plan_model import Plan
+
+
+@pytest.fixture(scope="session")
+def staging_plan() -> Plan:
+    return run_stack("staging")
+
+
+@pytest.fixture(scope="session")
+def production_plan() -> Plan:
+    return run_stack("production")
+
+
+@pytest.fixture(params=["staging", "production"], scope="session")
+def any_plan(request, staging_plan, production_plan) -> Plan:
+    return {"staging": staging_plan, "production": production_plan}[request.param]
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    return yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+@pytest.fixture
+def plan_variant(tmp_path: Path) -> Callable[..., Plan]:
+    """Plans a copy of a stack file after `change(config)` edits it; returns the plan or raises its error."""
+
+    def plan(base: str, change: Callable[[dict[str, Any]], None], stack: str | None = None) -> Plan:
+        config = stack_config(base)
+        change(config)
+        path = tmp_path / f"Pulumi.{stack or base}.yaml"
+        path.write_text(yaml.safe_dump({"config": config}))
+        return run_stack(stack or base, path)
+
+    return plan

@@ -1,0 +1,143 @@
+"""Mocks that answer like AWS: realistic ids, ARNs, names and endpoints, and the invokes the program calls.
+
+Outputs are derived from the resource's URN, so every run of a stack gets the same values.
+Add a type's special outputs to OUTPUTS when the program starts reading them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
+
+ACCOUNT_ID = "123456789012"  # AWS's documentation account: never a real one
+
+# AWS id prefixes of the types whose ids people recognise.
+ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/route:Route": "r",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:efs/fileSystem:FileSystem": "fs",
+    "aws:efs/accessPoint:AccessPoint": "fsap",
+    "aws:efs/mountTarget:MountTarget": "fsmt",
+    "aws:kms/key:Key": "",
+}
+
+
+@dataclass(frozen=True)
+class MockContext:
+    """What an output calculator knows about the resource being created."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    id: str
+    physical_name: str
+    region: str
+    account: str = ACCOUNT_ID
+
+    def arn(self, service: str, resource: str, region: bool = True) -> str:
+        return f"arn:aws:{service}:{self.region if region else ''}:{self.account}:{resource}"
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def _generic_arn(ctx: MockContext) -> str:
+    """arn:aws:<module>:<region>:<account>:<type>/<name> for types without a special form."""
+    module = ctx.type.split(":")[1].split("/")[0]
+    kind = ctx.type.split(":")[-1]
+    kind = kind[0].lower() + kind[1:]
+    return ctx.arn(module, f"{kind}/{ctx.physical_name}")
+
+
+OUTPUTS: dict[str, Callable[[MockContext], dict[str, Any]]] = {
+    "aws:iam/role:Role": lambda c: {
+        "arn": c.arn("iam", f"role/{c.physical_name}", region=False),
+        "uniqueId": "AROA" + _digest(c.name, 16).upper(),
+    },
+    "aws:iam/policy:Policy": lambda c: {"arn": c.arn("iam", f"policy/{c.physical_name}", region=False)},
+    "aws:cloudwatch/logGroup:LogGroup": lambda c: {"arn": c.arn("logs", f"log-group:{c.physical_name}")},
+    "aws:ec2/eip:Eip": lambda c: {"publicIp": f"203.0.113.{int(_digest(c.name, 2), 16) % 254 + 1}", "allocationId": c.id},
+    "aws:ec2/vpc:Vpc": lambda c: {
+        "arn": c.arn("ec2", f"vpc/{c.id}"),
+        "defaultSecurityGroupId": "sg-" + _digest(c.name + "default", 17),
+        "mainRouteTableId": "rtb-" + _digest(c.name + "main", 17),
+    },
+    "aws:ec2/subnet:Subnet": lambda c: {"arn": c.arn("ec2", f"subnet/{c.id}")},
+    "aws:ec2/securityGroup:SecurityGroup": lambda c: {"arn": c.arn("ec2", f"security-group/{c.id}")},
+    "aws:kms/key:Key": lambda c: {"arn": c.arn("kms", f"key/{c.id}"), "keyId": c.id},
+}
+
+
+class AwsMocks(Mocks):
+    def __init__(self, region: str):
+        self.region = region
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider", {}
+        if not args.custom:
+            return "", {}
+        digest = _digest(f"{args.typ}::{args.name}", 17)
+        prefix = ID_PREFIX.get(args.typ)
+        if prefix is None:
+            resource_id = f"{args.name}-{digest[:7]}"
+        elif prefix == "":
+            # KMS keys and similar have UUID ids.
+            resource_id = f"{digest[:8]}-{digest[8:12]}-4{digest[12:15]}-8{digest[15:17]}0-{_digest(args.name, 12)}"
+        else:
+            resource_id = f"{prefix}-{digest}"
+        # Pulumi auto-names a resource `<logical>-<7 hex>` unless the program gives a name.
+        physical = args.inputs.get("name") if isinstance(args.inputs.get("name"), str) else f"{args.name}-{digest[:7]}"
+        ctx = MockContext(type=args.typ, name=args.name, inputs=args.inputs, id=resource_id, physical_name=physical, region=self.region)
+        state = {**args.inputs, "id": resource_id, "name": physical, "arn": _generic_arn(ctx)}
+        special = OUTPUTS.get(args.typ)
+        if special is not None:
+            state.update(special(ctx))
+        return resource_id, state
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:
+        answer = INVOKES.get(args.token)
+        if answer is None:
+            raise NotImplementedError(f"the offline engine has no mock for the invoke {args.token}; add it to tools/mocks.py")
+        return answer(self, args.args)
+
+
+INVOKES: dict[str, Callable[[AwsMocks, dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda m, a: {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline-plan",
+        "userId": "AIDAOFFLINEPLAN",
+        "id": ACCOUNT_ID,
+    },
+    "aws:index/getRegion:getRegion": lambda m, a: {
+        "name": m.region,
+        "region": m.region,
+        "id": m.region,
+        "endpoint": f"ec2.{m.region}.amazonaws.com",
+        "description": m.region,
+    },
+    "aws:index/getPartition:getPartition": lambda m, a: {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "id": "aws",
+        "reverseDnsPrefix": "com.amazonaws",
+    },
+}

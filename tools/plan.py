@@ -1,0 +1,87 @@
+"""`python -m tools.plan`: the offline plan of a stack, and what differs between stacks.
+
+python -m tools.plan STACK [--stack-file PATH] [--json PATH]
+python -m tools.plan --compare STACK_A STACK_B
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from components.settings import SettingsError
+
+from .compare import render_comparison
+from .engine import SecretLeak, run_stack
+from .plan_model import Plan, PlannedResource
+
+NAMES_SHOWN = 4
+
+
+def render_tree(plan: Plan) -> str:
+    components = [r for r in plan.resources if r.is_component]
+    lines = [f"Plan of stack '{plan.stack}' (project {plan.project}): {len(plan.resources)} resources, {len(components)} components", ""]
+    top = [r for r in plan.resources if r.parent not in {x.urn for x in plan.resources}]
+    for resource in sorted(top, key=lambda r: (r.is_component, r.type, r.name)):
+        lines += _render_node(plan, resource, depth=0)
+    if plan.outputs:
+        lines += ["", "Outputs:"]
+        lines += [f"  {name}: {value}" for name, value in sorted(plan.outputs.items())]
+    return "\n".join(lines) + "\n"
+
+
+def _render_node(plan: Plan, resource: PlannedResource, depth: int) -> list[str]:
+    indent = "  " * depth
+    if not resource.is_component:
+        return [f"{indent}{resource.type}  {resource.name}"]
+    children = plan.children(resource)
+    total = _descendant_count(plan, resource)
+    lines = [f"{indent}{resource.type}  {resource.name}  ({total} resources)"]
+    by_type: dict[str, list[str]] = {}
+    for child in children:
+        if not child.is_component:
+            by_type.setdefault(child.type, []).append(child.name)
+    for type_, names in sorted(by_type.items()):
+        shown = ", ".join(names[:NAMES_SHOWN]) + (f", ... +{len(names) - NAMES_SHOWN}" if len(names) > NAMES_SHOWN else "")
+        lines.append(f"{indent}  {len(names):>3} x {type_}  {shown}")
+    for child in children:
+        if child.is_component:
+            lines += _render_node(plan, child, depth + 1)
+    return lines
+
+
+def _descendant_count(plan: Plan, resource: PlannedResource) -> int:
+    return sum(1 + _descendant_count(plan, child) for child in plan.children(resource))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.plan", description="Offline plan of an ohmycoins stack.")
+    parser.add_argument("stack", nargs="?", help="stack name, e.g. staging")
+    parser.add_argument("--stack-file", type=Path, help="plan this stack file instead of Pulumi.<stack>.yaml")
+    parser.add_argument("--json", type=Path, help="write the plan as deterministic JSON to this file")
+    parser.add_argument("--compare", nargs=2, metavar="STACK", help="show what differs between two stacks")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.compare:
+            first, second = (run_stack(stack) for stack in args.compare)
+            sys.stdout.write(render_comparison(first, second))
+            return 0
+        if not args.stack:
+            parser.error("give a stack name, or --compare STACK STACK")
+        plan = run_stack(args.stack, args.stack_file)
+    except SettingsError as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
+    except SecretLeak as error:
+        sys.stderr.write(f"secret leak: {error}\n")
+        return 3
+    if args.json:
+        args.json.write_text(plan.to_json())
+    sys.stdout.write(render_tree(plan))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
