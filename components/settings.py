@@ -85,6 +85,25 @@ def _pydantic_problems(error: ValidationError) -> list[Problem]:
     return problems
 
 
+def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> list[tuple[str, str]]:
+    """Checks between areas (or between an area and the stack); runs once every area parsed cleanly."""
+    problems: list[tuple[str, str]] = []
+    network = parsed["network"]
+    assert isinstance(network, NetworkSettings)
+    for index, zone in enumerate(network.availability_zones):
+        if not zone.startswith(region):
+            problems.append((key_path("network", ("availabilityZones", index)), f"'{zone}' is not in the stack's region {region}"))
+
+    general = parsed["general"]
+    assert isinstance(general, GeneralSettings)
+    if general.name_prefix is None:
+        try:
+            check_aws_name(f"{PROJECT}-{stack}", NAME_PREFIX_MAX)
+        except ValueError as error:
+            problems.append((key_path("general", ("namePrefix",)), f"the default prefix from the stack name is unusable: {error}; set one"))
+    return problems
+
+
 def load_settings() -> Settings:
     """Reads and validates the stack's config; raises SettingsError naming every bad key."""
     stack = pulumi.get_stack()
@@ -124,18 +143,8 @@ def load_settings() -> Settings:
             continue
         problems += [(key_path(area, p.path), p.reason) for p in parsed[area].problems()]
 
-    network = parsed.get("network")
-    if region and isinstance(network, NetworkSettings):
-        for index, zone in enumerate(network.availability_zones):
-            if not zone.startswith(region):
-                problems.append((key_path("network", ("availabilityZones", index)), f"'{zone}' is not in the stack's region {region}"))
-
-    general = parsed.get("general")
-    if isinstance(general, GeneralSettings) and general.name_prefix is None:
-        try:
-            check_aws_name(f"{PROJECT}-{stack}", NAME_PREFIX_MAX)
-        except ValueError as error:
-            problems.append((key_path("general", ("namePrefix",)), f"the default prefix from the stack name is unusable: {error}; set one"))
+    if not problems:
+        problems += cross_area_problems(parsed, stack=stack, region=str(region))
 
     if problems:
         raise SettingsError(stack, problems)
