@@ -1,6 +1,8 @@
 # Every target bootstraps .venv from the requirements files, so a fresh clone needs only `make plan` / `make test`.
 PYTHON := .venv/bin/python
 VENV := .venv/.installed
+# checkov pins old versions of packages the program also uses, so it lives in its own venv.
+CHECKOV := .venv-checkov/.installed
 
 .PHONY: plan test lint
 
@@ -10,10 +12,15 @@ $(VENV): requirements.txt requirements-dev.txt
 	touch $@
 
 plan: $(VENV)
-	$(PYTHON) -m tools.plan staging
+	$(PYTHON) -m tools.plan staging --cost
 
-test: $(VENV)
+test: $(VENV) $(CHECKOV)
 	$(PYTHON) -m pytest -q
+
+$(CHECKOV): requirements-checkov.txt
+	python3 -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
 
 lint: $(VENV)
 	.venv/bin/ruff check .

@@ -2,18 +2,349 @@
 
 import pulumi
 
+from components.alarms import Alarms, AlarmsArgs, cache_member_cluster_ids
+from components.alerts import AlertTopic, AlertTopicArgs
+from components.app_secrets import AppSecrets, AppSecretsArgs
+from components.audit import Audit, AuditArgs
+from components.cache import Cache, CacheArgs
+from components.database import Database, DatabaseArgs
+from components.edge import Edge, EdgeArgs
+from components.ecr import ContainerRegistry, ContainerRegistryArgs
+from components.ecs import EcsWorkloads, EcsWorkloadsArgs
+from components.efs import SharedFileSystem, SharedFileSystemArgs
+from components.eks import KubernetesPlatform, KubernetesPlatformArgs
+from components.firewall import Firewall, FirewallArgs
+from components.identity import Identity, IdentityArgs
+from components.kms import EncryptionKey, EncryptionKeyArgs
 from components.network import Network, NetworkArgs
 from components.provider import account_id, aws_provider
 from components.settings import load_settings
+from components.workloads import IMAGES, RuntimeContext, image_uri, routed, routed_ports, service_ports
+from k8s.network_policies import NetworkContext
+from k8s.observability import Observability, ObservabilityArgs, cronjob_schedules, service_scrapes
+from k8s.runners import Runners, RunnersArgs
+from k8s.workloads import KubernetesApps, KubernetesAppsArgs
 
 settings = load_settings()
 provider = aws_provider(settings)
 on_aws = pulumi.ResourceOptions(providers=[provider])
 account = account_id(provider)
+protect = settings.general.protect_stateful_resources
+
+key = EncryptionKey(
+    "kms",
+    EncryptionKeyArgs(settings=settings.kms, name_prefix=settings.prefix, region=settings.region, account_id=account, protect=protect),
+    opts=on_aws,
+)
 
 network = Network(
     "network",
-    NetworkArgs(settings=settings.network, name_prefix=settings.prefix, region=settings.region, account_id=account),
+    NetworkArgs(settings=settings.network, name_prefix=settings.prefix, region=settings.region, account_id=account, kms_key_arn=key.arn),
+    opts=on_aws,
+)
+
+firewall = Firewall(
+    "firewall",
+    FirewallArgs(
+        settings=settings.firewall,
+        name_prefix=settings.prefix,
+        vpc_id=network.vpc_id,
+        vpc_cidr=network.vpc_cidr,
+        app_ports=routed_ports(),
+        internal_ports=service_ports(),
+    ),
+    opts=on_aws,
+)
+
+app_secrets = AppSecrets(
+    "app-secrets",
+    AppSecretsArgs(settings=settings.secrets, credentials=settings.credentials, name_prefix=settings.prefix, kms_key_arn=key.arn),
+    opts=on_aws,
+)
+
+database = Database(
+    "database",
+    DatabaseArgs(
+        settings=settings.database,
+        name_prefix=settings.prefix,
+        account_id=account,
+        subnet_ids=network.private_data_subnet_ids,
+        security_group_id=firewall.database_security_group_id,
+        kms_key_arn=key.arn,
+        protect=protect,
+    ),
+    opts=on_aws,
+)
+
+cache = Cache(
+    "cache",
+    CacheArgs(
+        settings=settings.cache,
+        name_prefix=settings.prefix,
+        subnet_ids=network.private_data_subnet_ids,
+        security_group_id=firewall.cache_security_group_id,
+        kms_key_arn=key.arn,
+        secret_recovery_window_days=settings.secrets.recovery_window_days,
+        protect=protect,
+    ),
+    opts=on_aws,
+)
+
+alerts = AlertTopic(
+    "alerts",
+    AlertTopicArgs(settings=settings.alerts, name_prefix=settings.prefix, region=settings.region, account_id=account, kms_key_arn=key.arn),
+    opts=on_aws,
+)
+
+edge = Edge(
+    "edge",
+    EdgeArgs(
+        settings=settings.edge,
+        name_prefix=settings.prefix,
+        region=settings.region,
+        account_id=account,
+        is_production=settings.is_production,
+        protect=protect,
+        vpc_id=network.vpc_id,
+        public_subnet_ids=network.public_subnet_ids,
+        alb_security_group_id=firewall.alb_security_group_id,
+        kms_key_arn=key.arn,
+        services=routed(settings.apps.catalog),
+    ),
+    opts=on_aws,
+)
+
+registry = ContainerRegistry(
+    "ecr",
+    ContainerRegistryArgs(
+        name_prefix=settings.prefix,
+        images=IMAGES,
+        kms_key_arn=key.arn,
+        immutable_tags=settings.is_production,
+        keep_images=settings.apps.keep_images,
+        protect=protect,
+    ),
+    opts=on_aws,
+)
+
+# The workload catalog on ECS Fargate, when the stack runs its apps there (otherwise on EKS, below).
+ecs = None
+if settings.apps.platform == "ecs":
+    ecs = EcsWorkloads(
+        "ecs",
+        EcsWorkloadsArgs(
+            settings=settings.apps,
+            catalog=settings.apps.catalog,
+            name_prefix=settings.prefix,
+            region=settings.region,
+            account_id=account,
+            kms_key_arn=key.arn,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_app_subnet_ids,
+            app_security_group_id=firewall.app_security_group_id,
+            repository_arns=registry.repository_arns,
+            repository_urls=registry.repository_urls,
+            app_secret_arn=app_secrets.secret_arn,
+            app_secret_keys=app_secrets.keys,
+            database_secret_arn=database.master_secret_arn,
+            cache_secret_arn=cache.auth_secret_arn,
+            runtime=RuntimeContext(
+                environment=settings.general.environment,
+                project_name="Oh My Coins",
+                domain=edge.domain,
+                frontend_url=edge.frontend_url,
+                cors_origins=(*edge.browser_origins, *settings.apps.extra_cors_origins),
+                database_host=database.address,
+                database_port=database.port,
+                database_name=database.database_name,
+                database_user=database.master_username,
+                cache_host=cache.primary_endpoint,
+                cache_port=cache.port,
+                cache_tls=cache.tls,
+            ),
+            target_group_arns=edge.target_group_arns,
+            listeners=edge.listeners,
+            protect=protect,
+        ),
+        opts=on_aws,
+    )
+
+identity = Identity(
+    "ci",
+    IdentityArgs(
+        settings=settings.ci,
+        stack=settings.stack,
+        name_prefix=settings.prefix,
+        region=settings.region,
+        account_id=account,
+        ecr_repository_arns=list(registry.repository_arns.values()),
+        protect=protect,
+    ),
+    opts=on_aws,
+)
+
+audit = Audit(
+    "audit",
+    AuditArgs(
+        settings=settings.audit,
+        name_prefix=settings.prefix,
+        region=settings.region,
+        account_id=account,
+        alert_topic_arn=alerts.topic_arn,
+        is_production=settings.is_production,
+        protect=protect,
+    ),
+    opts=on_aws,
+)
+
+# EKS: runners and monitoring always; the applications too when apps.platform is eks.
+platform = None
+if settings.eks.enabled:
+    platform = KubernetesPlatform(
+        "eks",
+        KubernetesPlatformArgs(
+            settings=settings.eks,
+            name_prefix=settings.prefix,
+            region=settings.region,
+            account_id=account,
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_app_subnet_ids,
+            kms_key_arn=key.arn,
+            secret_arns=[app_secrets.secret_arn, database.master_secret_arn, cache.auth_secret_arn],
+            firewall=firewall,
+            protect=protect,
+            controller_replicas=2 if settings.is_production else 1,
+        ),
+        opts=on_aws,
+    )
+
+# The workload catalog on EKS, when the stack runs its apps there; the ALB, WAF and DNS stay the Edge's.
+k8s_apps = None
+if platform is not None and settings.apps.platform == "eks":
+    platform.admit_load_balancer(firewall.alb_security_group_id, routed_ports(settings.apps.catalog))
+    stored = [item.storage for item in settings.apps.catalog if item.storage is not None]
+    k8s_file_system = (
+        SharedFileSystem(
+            "eks-efs",
+            SharedFileSystemArgs(
+                storage=stored[0],
+                name_prefix=f"{settings.prefix}-eks",
+                vpc_id=network.vpc_id,
+                subnet_ids=network.private_app_subnet_ids,
+                client_security_group_id=platform.cluster_security_group_id,
+                kms_key_arn=key.arn,
+                protect=protect,
+            ),
+            opts=on_aws,
+        )
+        if stored
+        else None
+    )
+    k8s_apps = KubernetesApps(
+        "k8s-apps",
+        KubernetesAppsArgs(
+            catalog=settings.apps.catalog,
+            namespace=settings.prefix,
+            runtime=RuntimeContext(
+                environment=settings.general.environment,
+                project_name="Oh My Coins",
+                domain=edge.domain,
+                frontend_url=edge.frontend_url,
+                cors_origins=(*edge.browser_origins, *settings.apps.extra_cors_origins),
+                database_host=database.address,
+                database_port=database.port,
+                database_name=database.database_name,
+                database_user=database.master_username,
+                cache_host=cache.primary_endpoint,
+                cache_port=cache.port,
+                cache_tls=cache.tls,
+            ),
+            images={
+                image: image_uri(settings.apps.image_registry, image, settings.apps.image_tag_of(image))
+                if settings.apps.image_registry
+                else pulumi.Output.concat(registry.repository_urls[image], ":", settings.apps.image_tag_of(image))
+                for image in IMAGES
+            },
+            app_secret_keys=app_secrets.keys,
+            secret_sources={
+                "app": app_secrets.secret_arn,
+                "database-password": database.master_secret_arn,
+                "cache-auth-token": cache.auth_secret_arn,
+            },
+            secret_store=platform.secret_store_name,
+            target_group_arns=edge.target_group_arns,
+            network=NetworkContext(
+                namespace=settings.prefix,
+                vpc_cidr=network.vpc_cidr,
+                load_balancer_cidrs=network.public_subnet_cidrs,
+                data_cidrs=network.private_data_subnet_cidrs,
+            ),
+            file_system_id=k8s_file_system.file_system_id if k8s_file_system else None,
+            protect=protect,
+            k8s_provider=platform.k8s_provider,
+            depends_on=platform.addons_ready,
+        ),
+    )
+
+# Metrics, alerts, dashboards and logs, and the CI runners, on the cluster.
+observability = None
+runners = None
+if platform is not None:
+    on_cluster = pulumi.ResourceOptions(providers=[provider, platform.k8s_provider])
+    apps_on_eks = settings.apps.platform == "eks"
+    if settings.monitoring.enabled:
+        observability = Observability(
+            "monitoring",
+            ObservabilityArgs(
+                settings=settings.monitoring,
+                name_prefix=settings.prefix,
+                environment=settings.general.environment,
+                region=settings.region,
+                account_id=account,
+                cluster_name=platform.cluster_name,
+                oidc_provider_arn=platform.oidc_provider_arn,
+                oidc_issuer=platform.oidc_issuer,
+                storage_class=platform.gp3_storage_class_name,
+                topic_arn=alerts.topic_arn,
+                kms_key_arn=key.arn,
+                protect=protect,
+                apps_namespace=settings.prefix,
+                scrapes=service_scrapes(settings.apps.catalog) if apps_on_eks else (),
+                cronjob_schedules=cronjob_schedules(settings.apps.catalog) if apps_on_eks else {},
+                slack_webhook_url=settings.secret("alertmanagerSlackWebhookUrl"),
+                smtp_password=settings.secret("alertmanagerSmtpPassword"),
+                depends_on=platform.addons_ready,
+            ),
+            opts=on_cluster,
+        )
+    if settings.runners.enabled:
+        runners = Runners(
+            "runners",
+            RunnersArgs(
+                settings=settings.runners,
+                github_app_private_key=settings.secret("runnersGithubAppPrivateKey"),
+                node_selector=platform.runner_node_selector,
+                tolerations=platform.runner_tolerations,
+                depends_on=platform.addons_ready,
+            ),
+            opts=on_cluster,
+        )
+
+alarms = Alarms(
+    "alarms",
+    AlarmsArgs(
+        settings=settings.alarms,
+        name_prefix=settings.prefix,
+        region=settings.region,
+        topic_arn=alerts.topic_arn,
+        database_instance_id=database.instance_identifier,
+        cache_member_cluster_ids=cache_member_cluster_ids(cache.replication_group_id, settings.cache.nodes),
+        alb_arn_suffix=edge.alb_arn_suffix,
+        target_group_arn_suffixes=edge.target_group_arn_suffixes,
+        ecs_cluster_name=ecs.cluster_name if ecs is not None else None,
+        ecs_service_names=ecs.service_names if ecs is not None else {},
+        ecs_container_insights=settings.apps.container_insights != "disabled",
+    ),
     opts=on_aws,
 )
 
@@ -23,3 +354,45 @@ pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateAppSubnetIds", network.private_app_subnet_ids)
 pulumi.export("privateDataSubnetIds", network.private_data_subnet_ids)
 pulumi.export("natGatewayIds", network.nat_gateway_ids)
+pulumi.export("kmsKeyArn", key.arn)
+pulumi.export("albSecurityGroupId", firewall.alb_security_group_id)
+pulumi.export("appSecurityGroupId", firewall.app_security_group_id)
+pulumi.export("databaseSecurityGroupId", firewall.database_security_group_id)
+pulumi.export("cacheSecurityGroupId", firewall.cache_security_group_id)
+pulumi.export("appSecretArn", app_secrets.secret_arn)
+pulumi.export("appSecretKeys", app_secrets.keys)
+pulumi.export("databaseAddress", database.address)
+pulumi.export("databasePort", database.port)
+pulumi.export("databaseName", database.database_name)
+pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
+if database.replica_address is not None:
+    pulumi.export("databaseReplicaAddress", database.replica_address)
+pulumi.export("cachePrimaryEndpoint", cache.primary_endpoint)
+pulumi.export("cacheReaderEndpoint", cache.reader_endpoint)
+pulumi.export("cachePort", cache.port)
+pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
+pulumi.export("alertTopicArn", alerts.topic_arn)
+pulumi.export("albDnsName", edge.alb_dns_name)
+pulumi.export("apiUrl", edge.api_url)
+pulumi.export("frontendUrl", edge.frontend_url)
+pulumi.export("ecrRepositoryUrls", registry.repository_urls)
+if ecs is not None:
+    pulumi.export("ecsClusterName", ecs.cluster_name)
+    pulumi.export("ecsServiceNames", ecs.service_names)
+pulumi.export("ciPreviewRoleArn", identity.preview_role_arn)
+pulumi.export("ciDeployRoleArn", identity.deploy_role_arn)
+pulumi.export("ciImagePushRoleArn", identity.image_push_role_arn)
+pulumi.export("githubOidcProviderArn", identity.oidc_provider_arn)
+pulumi.export("guardDutyDetectorId", audit.guardduty_detector_id)
+if audit.trail_arn is not None:
+    pulumi.export("cloudTrailArn", audit.trail_arn)
+if platform is not None:
+    pulumi.export("eksClusterName", platform.cluster_name)
+    pulumi.export("eksOidcProviderArn", platform.oidc_provider_arn)
+    pulumi.export("eksClusterSecurityGroupId", platform.cluster_security_group_id)
+    # Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig` (README "Reaching the cluster").
+    pulumi.export("kubeconfig", platform.kubeconfig)
+if alarms.dashboard_name is not None:
+    pulumi.export("dashboardName", alarms.dashboard_name)
+if runners is not None:
+    pulumi.export("runnerScaleSets", runners.scale_set_names)

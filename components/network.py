@@ -17,6 +17,8 @@ class NetworkArgs:
     name_prefix: str  # `ohmycoins-<stack>`, for AWS Name tags
     region: str
     account_id: pulumi.Input[str]
+    # The stack's KMS key: flow-log events are encrypted with it.
+    kms_key_arn: pulumi.Input[str] | None = None
 
 
 def zone_suffix(zone: str) -> str:
@@ -173,6 +175,7 @@ class Network(pulumi.ComponentResource):
             f"{self._name}-flow-logs",
             name=f"/aws/vpc/flow-logs/{args.name_prefix}",
             retention_in_days=args.settings.flow_log_retention_days,
+            kms_key_id=args.kms_key_arn,
             tags=self._tags("flow-logs"),
             opts=child,
         )

@@ -7,15 +7,30 @@ together, with the key path as written in the stack file, before any resource is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi.runtime.config as runtime_config
 from pydantic import ValidationError
 
+from .config.alarms import AlarmSettings
+from .config.alerts import AlertsSettings
+from .config.app_secrets import CREDENTIALS_AREA, SecretsSettings, check_secret_area, present_values
+from .config.apps import AppsSettings, production_problems
+from .config.audit import AuditSettings
 from .config.base import Model, Path, Problem, check_aws_name
+from .config.cache import CacheSettings
+from .config.ci import CiSettings
+from .config.database import DatabaseSettings
+from .config.eks import EksSettings
+from .config.edge import EdgeSettings
+from .config.firewall import FirewallSettings
 from .config.general import NAME_PREFIX_MAX, GeneralSettings
+from .config.monitoring import MonitoringSettings
+from .config.kms import KmsSettings
 from .config.network import NetworkSettings
+from .config.runners import RunnerSettings, runner_fit_problems
 
 PROJECT = "ohmycoins"
 
@@ -23,6 +38,20 @@ PROJECT = "ohmycoins"
 AREAS: dict[str, type[Model]] = {
     "general": GeneralSettings,
     "network": NetworkSettings,
+    "alarms": AlarmSettings,
+    "monitoring": MonitoringSettings,
+    "runners": RunnerSettings,
+    "alerts": AlertsSettings,
+    "audit": AuditSettings,
+    "ci": CiSettings,
+    "eks": EksSettings,
+    "edge": EdgeSettings,
+    "apps": AppsSettings,
+    "kms": KmsSettings,
+    "firewall": FirewallSettings,
+    "secrets": SecretsSettings,
+    "database": DatabaseSettings,
+    "cache": CacheSettings,
 }
 
 
@@ -36,6 +65,15 @@ class SettingsError(pulumi.RunError):
         super().__init__("\n".join(lines))
 
 
+# Secret settings of the platform (not the app's secret), each one secure key
+# (`pulumi config set --secret ohmycoins:<key>`): what each one is.
+SECRET_KEYS: dict[str, str] = {
+    "runnersGithubAppPrivateKey": "the GitHub App private key (PEM) the CI runner scale sets register with",
+    "alertmanagerSlackWebhookUrl": "the Slack incoming-webhook URL Alertmanager posts to (with monitoring.slackChannel)",
+    "alertmanagerSmtpPassword": "the SMTP password Alertmanager sends email with (with monitoring.smtp.username)",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the program needs to know about the stack, validated."""
@@ -45,6 +83,22 @@ class Settings:
     region: str
     general: GeneralSettings
     network: NetworkSettings
+    alarms: AlarmSettings
+    monitoring: MonitoringSettings
+    runners: RunnerSettings
+    alerts: AlertsSettings
+    audit: AuditSettings
+    ci: CiSettings
+    eks: EksSettings
+    edge: EdgeSettings
+    apps: AppsSettings
+    kms: KmsSettings
+    firewall: FirewallSettings
+    secrets: SecretsSettings
+    database: DatabaseSettings
+    cache: CacheSettings
+    # Third-party credentials from the secure area `ohmycoins:credentials`: app-secret key -> secret value.
+    credentials: Mapping[str, pulumi.Output[str]]
 
     @property
     def prefix(self) -> str:
@@ -53,6 +107,12 @@ class Settings:
 
     def name(self, thing: str) -> str:
         return f"{self.prefix}-{thing}"
+
+    def secret(self, key: str) -> pulumi.Output[str] | None:
+        """A platform secret from SECRET_KEYS, as a secret Output; None when the stack does not set it."""
+        if key not in SECRET_KEYS:
+            raise KeyError(f"'{key}' is not a known secret setting")
+        return pulumi.Config(PROJECT).get_secret(key)
 
     @property
     def is_production(self) -> bool:
@@ -101,6 +161,53 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
             check_aws_name(f"{PROJECT}-{stack}", NAME_PREFIX_MAX)
         except ValueError as error:
             problems.append((key_path("general", ("namePrefix",)), f"the default prefix from the stack name is unusable: {error}; set one"))
+
+    apps, edge = parsed["apps"], parsed["edge"]
+    assert isinstance(apps, AppsSettings) and isinstance(edge, EdgeSettings)
+    problems += [(key_path(area, p.path), p.reason) for area, p in production_problems(general.environment, apps, edge)]
+
+    eks = parsed["eks"]
+    assert isinstance(eks, EksSettings)
+    if general.environment == "production" and eks.endpoint_public_access:
+        for index in eks.open_to_internet():
+            problems.append((key_path("eks", ("publicAccessCidrs", index)), "production must not open the Kubernetes API to the whole internet"))
+    data_tier: tuple[tuple[str, DatabaseSettings | CacheSettings | SecretsSettings], ...] = (
+        ("database", parsed["database"]),  # type: ignore[assignment]
+        ("cache", parsed["cache"]),  # type: ignore[assignment]
+        ("secrets", parsed["secrets"]),  # type: ignore[assignment]
+    )
+    if general.environment == "production":
+        for area, model in data_tier:
+            problems += [(key_path(area, p.path), p.reason) for p in model.production_problems()]
+    if apps.platform == "eks" and not eks.enabled:
+        problems.append((key_path("apps", ("platform",)), "is eks, but ohmycoins:eks.enabled is false"))
+
+    problems += _observability_problems(parsed)
+    return problems
+
+
+def _observability_problems(parsed: dict[str, Model]) -> list[tuple[str, str]]:
+    """Monitoring and runners need the cluster, their secrets, and runner pods that fit the nodes."""
+    monitoring, runners, eks = parsed["monitoring"], parsed["runners"], parsed["eks"]
+    assert isinstance(monitoring, MonitoringSettings) and isinstance(runners, RunnerSettings) and isinstance(eks, EksSettings)
+    problems: list[tuple[str, str]] = []
+    configured = _configured_keys()
+    for area, enabled in (("monitoring", monitoring.enabled), ("runners", runners.enabled)):
+        if enabled and not eks.enabled:
+            problems.append((key_path(area, ("enabled",)), "is true, but ohmycoins:eks.enabled is false"))
+
+    def needs_secret(key: str, area: str, path: Path, why: str) -> None:
+        if f"{PROJECT}:{key}" not in configured:
+            problems.append((key_path(area, path), f"{why}: set it with `pulumi config set --secret {PROJECT}:{key}`"))
+
+    if runners.enabled:
+        needs_secret("runnersGithubAppPrivateKey", "runners", ("githubApp",), "the GitHub App needs its private key")
+    if monitoring.slack_channel:
+        needs_secret("alertmanagerSlackWebhookUrl", "monitoring", ("slackChannel",), "Slack needs its webhook URL")
+    if monitoring.smtp is not None and monitoring.smtp.username:
+        needs_secret("alertmanagerSmtpPassword", "monitoring", ("smtp", "username"), "SMTP authentication needs its password")
+    for area, problem in runner_fit_problems(runners, eks.node_groups.runners.instance_types):
+        problems.append((key_path(area, problem.path), problem.reason))
     return problems
 
 
@@ -112,7 +219,11 @@ def load_settings() -> Settings:
 
     for key in sorted(_configured_keys()):
         namespace, _, area = key.partition(":")
-        if namespace == PROJECT and area not in AREAS:
+        if namespace == PROJECT and area in SECRET_KEYS:
+            if not runtime_config.is_config_secret(key):
+                problems.append((key, "is a secret: set it with `pulumi config set --secret`"))
+            continue
+        if namespace == PROJECT and area not in AREAS and area != CREDENTIALS_AREA:
             problems.append((key, f"unknown setting; known areas are {', '.join(sorted(AREAS))}"))
 
     region = pulumi.Config("aws").get("region")
@@ -143,9 +254,16 @@ def load_settings() -> Settings:
             continue
         problems += [(key_path(area, p.path), p.reason) for p in parsed[area].problems()]
 
+    # The one secure area: its values never enter a model, a message or a plain input.
+    credentials_key = f"{PROJECT}:{CREDENTIALS_AREA}"
+    raw_credentials = runtime_config.get_config(credentials_key)
+    credential_problems = check_secret_area(raw_credentials, runtime_config.is_config_secret(credentials_key))
+    problems += [(key_path(CREDENTIALS_AREA, p.path), p.reason) for p in credential_problems]
+
     if not problems:
         problems += cross_area_problems(parsed, stack=stack, region=str(region))
 
     if problems:
         raise SettingsError(stack, problems)
-    return Settings(project=PROJECT, stack=stack, region=str(region), **parsed)  # type: ignore[arg-type]
+    credentials = {name: pulumi.Output.secret(value) for name, value in present_values(raw_credentials).items()}
+    return Settings(project=PROJECT, stack=stack, region=str(region), credentials=credentials, **parsed)  # type: ignore[arg-type]

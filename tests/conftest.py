@@ -23,6 +23,15 @@ def production_plan() -> Plan:
     return run_stack("production")
 
 
+EKS_APPS_STACK_FILE = PROJECT_DIR / "tests" / "stacks" / "Pulumi.eks-apps.yaml"
+
+
+@pytest.fixture(scope="session")
+def eks_apps_plan() -> Plan:
+    """Staging's settings with the applications on EKS (tests/stacks/Pulumi.eks-apps.yaml)."""
+    return run_stack("eks-apps", EKS_APPS_STACK_FILE)
+
+
 @pytest.fixture(params=["staging", "production"], scope="session")
 def any_plan(request, staging_plan, production_plan) -> Plan:
     return {"staging": staging_plan, "production": production_plan}[request.param]
@@ -44,3 +53,16 @@ def plan_variant(tmp_path: Path) -> Callable[..., Plan]:
         return run_stack(stack or base, path)
 
     return plan
+
+
+@pytest.fixture(scope="session")
+def staging_extras(tmp_path_factory) -> Plan:
+    """Staging with every optional data-tier feature on: management range, read replica, optional credentials."""
+    config = stack_config("staging")
+    config["ohmycoins:firewall"]["databaseManagementCidrs"] = ["10.50.0.0/16"]
+    config["ohmycoins:database"]["readReplicaInstanceClass"] = "db.t3.micro"
+    for key in ("anthropicApiKey", "smtpUser", "smtpPassword"):
+        config["ohmycoins:credentials"][key] = {"secure": "v1:REPLACE-WITH-PULUMI-CONFIG-SET-SECRET"}
+    path = tmp_path_factory.mktemp("extras") / "Pulumi.staging.yaml"
+    path.write_text(yaml.safe_dump({"config": config}))
+    return run_stack("staging", path)

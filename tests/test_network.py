@@ -107,6 +107,12 @@ def test_flow_logs_capture_all_traffic_with_the_stacks_retention(request, stack,
         assert all(resource.startswith("arn:aws:logs:") and "flow-logs" in resource for resource in statement["Resource"])
 
 
+def test_flow_log_events_are_encrypted_with_the_stacks_key(any_plan):
+    group = any_plan.named("network-flow-logs")
+    assert group.inputs["kmsKeyId"] == any_plan.outputs["kmsKeyArn"]
+    assert any_plan.named("kms-key").urn in group.dependencies
+
+
 def test_s3_gateway_endpoint_serves_every_private_route_table(any_plan):
     s3 = any_plan.named("network-s3-endpoint")
     assert s3.inputs["vpcEndpointType"] == "Gateway"

@@ -52,6 +52,16 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         features = [f for f in info.supportedFeatures if f != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES]
         return resource_pb2.DeploymentInfo(supportedFeatures=features)
 
+    def Invoke(self, request):
+        # A remote component's outputs may reference resources inside it (eks.Cluster.eks_cluster);
+        # the SDK rehydrates them by URN, so the monitor must know their state.
+        if request.tok == "pulumi:pulumi:getResource":
+            urn = rpc.deserialize_properties(request.args).get("urn")
+            nested = self.mocks.nested_resources.get(urn)
+            if nested is not None and urn not in self.resources:
+                self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, *nested)
+        return super().Invoke(request)
+
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":

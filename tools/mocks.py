@@ -13,6 +13,11 @@ from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
+from .mocks_data import OUTPUTS as DATA_OUTPUTS
+from .mocks_workloads import INVOKES as WORKLOAD_INVOKES
+from .mocks_workloads import OUTPUTS as WORKLOAD_OUTPUTS
+from .remote_mocks import REMOTE_COMPONENTS
+
 ACCOUNT_ID = "123456789012"  # AWS's documentation account: never a real one
 
 # AWS id prefixes of the types whose ids people recognise.
@@ -83,18 +88,40 @@ OUTPUTS: dict[str, Callable[[MockContext], dict[str, Any]]] = {
     "aws:ec2/subnet:Subnet": lambda c: {"arn": c.arn("ec2", f"subnet/{c.id}")},
     "aws:ec2/securityGroup:SecurityGroup": lambda c: {"arn": c.arn("ec2", f"security-group/{c.id}")},
     "aws:kms/key:Key": lambda c: {"arn": c.arn("kms", f"key/{c.id}"), "keyId": c.id},
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda c: {"latestVersion": 1, "defaultVersion": 1},
+    # EKS names a managed node group's Auto Scaling group `eks-<nodegroup>-<uuid>`.
+    "aws:eks/nodeGroup:NodeGroup": lambda c: {
+        "nodeGroupName": c.inputs.get("nodeGroupNamePrefix", "") + _digest(c.name, 20),
+        "arn": c.arn("eks", f"nodegroup/{c.inputs.get('clusterName')}/{c.inputs.get('nodeGroupNamePrefix', '')}{_digest(c.name, 20)}/{_digest(c.name, 8)}"),
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{c.inputs.get('nodeGroupNamePrefix', '')}{_digest(c.name, 20)}-{_digest(c.name, 8)}"}]}],
+        "status": "ACTIVE",
+    },
+    "aws:eks/addon:Addon": lambda c: {"arn": c.arn("eks", f"addon/{c.inputs.get('clusterName')}/{c.inputs.get('addonName')}/{_digest(c.name, 8)}")},
+    "aws:sns/topic:Topic": lambda c: {"arn": c.arn("sns", c.physical_name)},
+    # An S3 bucket's id is its name; the name input is `bucket`.
+    "aws:s3/bucket:Bucket": lambda c: {
+        "arn": f"arn:aws:s3:::{c.inputs.get('bucket', c.physical_name)}",
+        "bucket": c.inputs.get("bucket", c.physical_name),
+    },
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda c: {
+        "arn": c.arn("iam", f"oidc-provider/{c.inputs['url'].removeprefix('https://')}", region=False)
+    },
+    "aws:guardduty/detector:Detector": lambda c: {"accountId": c.account},
 }
 
 
 class AwsMocks(Mocks):
     def __init__(self, region: str):
         self.region = region
+        # URN -> (id, state) of resources inside remote components, for `pulumi:pulumi:getResource`.
+        self.nested_resources: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider", {}
         if not args.custom:
-            return "", {}
+            remote = REMOTE_COMPONENTS.get(args.typ)
+            return remote(self, args) if remote else ("", {})
         digest = _digest(f"{args.typ}::{args.name}", 17)
         prefix = ID_PREFIX.get(args.typ)
         if prefix is None:
@@ -134,6 +161,20 @@ INVOKES: dict[str, Callable[[AwsMocks, dict[str, Any]], dict[str, Any]]] = {
         "endpoint": f"ec2.{m.region}.amazonaws.com",
         "description": m.region,
     },
+    "aws:guardduty/getDetector:getDetector": lambda m, a: {
+        "id": "12abc34d567e8fa901bc2d34e56789f0",
+        "findingPublishingFrequency": "FIFTEEN_MINUTES",
+        "status": "ENABLED",
+        "serviceRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty",
+    },
+    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": lambda m, a: {
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{a['url'].removeprefix('https://')}",
+        "id": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{a['url'].removeprefix('https://')}",
+        "url": a["url"].removeprefix("https://"),
+        "clientIdLists": ["sts.amazonaws.com"],
+        "thumbprintLists": [],
+        "tags": {},
+    },
     "aws:index/getPartition:getPartition": lambda m, a: {
         "partition": "aws",
         "dnsSuffix": "amazonaws.com",
@@ -141,3 +182,9 @@ INVOKES: dict[str, Callable[[AwsMocks, dict[str, Any]], dict[str, Any]]] = {
         "reverseDnsPrefix": "com.amazonaws",
     },
 }
+
+# Edge and ECS (issue 4): ALB, ACM, Route53, WAF, S3, ECS, ECR, EFS, Scheduler.
+OUTPUTS.update(WORKLOAD_OUTPUTS)
+# Data tier (issue 3): RDS, ElastiCache, Secrets Manager, KMS alias, pulumi-random.
+OUTPUTS.update(DATA_OUTPUTS)
+INVOKES.update(WORKLOAD_INVOKES)

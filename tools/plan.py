@@ -1,7 +1,8 @@
 """`python -m tools.plan`: the offline plan of a stack, and what differs between stacks.
 
-python -m tools.plan STACK [--stack-file PATH] [--json PATH]
+python -m tools.plan STACK [--stack-file PATH] [--json PATH] [--policy]
 python -m tools.plan --compare STACK_A STACK_B
+python -m tools.plan diff OLD.json NEW.json [--markdown]   (tools/diff.py)
 """
 
 from __future__ import annotations
@@ -56,11 +57,21 @@ def _descendant_count(plan: Plan, resource: PlannedResource) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["diff"]:
+        from .diff import main as diff_main
+
+        return diff_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m tools.plan", description="Offline plan of an ohmycoins stack.")
     parser.add_argument("stack", nargs="?", help="stack name, e.g. staging")
     parser.add_argument("--stack-file", type=Path, help="plan this stack file instead of Pulumi.<stack>.yaml")
     parser.add_argument("--json", type=Path, help="write the plan as deterministic JSON to this file")
     parser.add_argument("--compare", nargs=2, metavar="STACK", help="show what differs between two stacks")
+    parser.add_argument("--policy", action="store_true", help="run the policy pack on the plan; exit 1 on a mandatory violation")
+    parser.add_argument("--cost", action="store_true", help="end with the monthly total and its top lines (tools/cost.py)")
+    parser.add_argument("--diagram", type=Path, metavar="FILE.svg", help="draw the architecture as SVG (tools/diagram.py)")
+    parser.add_argument("--mermaid", type=Path, metavar="FILE.md", help="draw the architecture as Mermaid for PR comments")
+    parser.add_argument("--k8s-dir", type=Path, metavar="DIR", help="write every Kubernetes object as YAML, one per file (tools/k8s_export.py)")
     args = parser.parse_args(argv)
 
     try:
@@ -80,6 +91,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(plan.to_json())
     sys.stdout.write(render_tree(plan))
+    if args.k8s_dir:
+        from .k8s_export import export_manifests
+
+        written = export_manifests(plan, args.k8s_dir)
+        sys.stdout.write(f"\nWrote {len(written)} Kubernetes objects to {args.k8s_dir}\n")
+    if args.cost:
+        from .cost import cost_report, render_summary
+
+        sys.stdout.write("\n" + render_summary(cost_report(plan)))
+    if args.diagram or args.mermaid:
+        from .diagram import write_diagrams
+
+        write_diagrams(plan, svg=args.diagram, mermaid=args.mermaid)
+    if args.policy:
+        from .policy_report import evaluate
+
+        report = evaluate(plan)
+        sys.stdout.write("\n" + report.render())
+        return 1 if report.mandatory else 0
     return 0
 
 

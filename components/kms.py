@@ -1,0 +1,100 @@
+"""The stack's customer-managed KMS key: one key for the data tier, its secrets and its log groups."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from .config.kms import KmsSettings
+
+# Services that encrypt this stack's data with the key on behalf of the account's principals.
+DATA_SERVICES = ("rds", "elasticache", "secretsmanager")
+
+
+@dataclass(frozen=True)
+class EncryptionKeyArgs:
+    settings: KmsSettings
+    name_prefix: str  # `ohmycoins-<stack>`
+    region: str
+    account_id: pulumi.Input[str]
+    protect: bool
+
+
+def key_policy(account: str, region: str) -> dict:
+    """Administered by the account (IAM decides who), used by the data services and by CloudWatch Logs."""
+    root = f"arn:aws:iam::{account}:root"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                # Without this statement nobody, not even the account, could ever change the key again.
+                "Sid": "AccountAdministersTheKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                # The data services, acting for this account's principals (whose IAM policies
+                # still decide), may encrypt with the key and create the grants they need.
+                "Sid": "DataServicesOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:CreateGrant",
+                    "kms:ListGrants",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": account,
+                        "kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in DATA_SERVICES],
+                    }
+                },
+            },
+            {
+                # CloudWatch Logs encrypts a log group's events itself; it may use the key only for
+                # log groups of this account and region.
+                "Sid": "CloudWatchLogsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}},
+            },
+        ],
+    }
+
+
+class EncryptionKey(pulumi.ComponentResource):
+    """Encrypts RDS storage, Performance Insights, ElastiCache, Secrets Manager secrets and log groups."""
+
+    arn: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+    alias_name: str
+
+    def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("ohmycoins:kms:EncryptionKey", name, None, opts)
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{args.name_prefix}: data tier, secrets and logs",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=args.settings.deletion_window_days,
+            policy=pulumi.Output.from_input(args.account_id).apply(lambda account: json.dumps(key_policy(account, args.region))),
+            tags={"Name": f"{args.name_prefix}-key"},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        self.alias_name = f"alias/{args.name_prefix}"
+        aws.kms.Alias(f"{name}-alias", name=self.alias_name, target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=self))
+        self.arn = key.arn
+        self.key_id = key.key_id
+        self.register_outputs({"arn": self.arn, "key_id": self.key_id, "alias_name": self.alias_name})

@@ -1,0 +1,1 @@
+"""The Kubernetes layer: objects and Helm releases on the EKS cluster's provider."""

@@ -1,0 +1,385 @@
+"""Pinned Helm charts of the monitoring stack and the CI runners, and the values given to each.
+
+Pure data builders: they take plain values (ids already resolved) and return the `values` dict of
+one Helm release. tests/test_chart_values.py checks every key against the structure the pinned
+chart version documents in its values.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from components.config.monitoring import MonitoringSettings
+from components.config.runners import DIND_REQUESTS, RunnerGroup
+from components.node_sizing import LOG_SHIPPER_REQUESTS, NODE_EXPORTER_REQUESTS
+
+MONITORING_NAMESPACE = "monitoring"
+ARC_SYSTEM_NAMESPACE = "arc-systems"
+ARC_RUNNERS_NAMESPACE = "arc-runners"
+
+PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack"
+LOKI_RELEASE = "loki"
+LOG_SHIPPER_RELEASE = "alloy"
+ARC_CONTROLLER_RELEASE = "arc"
+
+ALERTMANAGER_SERVICE_ACCOUNT = "alertmanager"
+LOKI_SERVICE_ACCOUNT = "loki"
+ARC_CONTROLLER_SERVICE_ACCOUNT = "arc-controller"
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+GITHUB_APP_SECRET = "github-app"
+LOKI_URL = f"http://{LOKI_RELEASE}.{MONITORING_NAMESPACE}.svc.cluster.local:3100"
+
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+ARC_VERSION = "0.12.0"
+# Runner and Docker images pinned (no `latest`); bump them with the ARC chart.
+RUNNER_IMAGE = "ghcr.io/actions/actions-runner:2.323.0"
+DIND_IMAGE = "docker:27.5.1-dind"
+
+
+@dataclass(frozen=True)
+class Chart:
+    chart: str
+    version: str
+    repository: str | None  # None: `chart` is an OCI reference
+
+    @property
+    def documented_in(self) -> str:
+        return f"{self.chart} {self.version}"
+
+
+CHARTS: dict[str, Chart] = {
+    "kube-prometheus-stack": Chart("kube-prometheus-stack", "67.8.0", "https://prometheus-community.github.io/helm-charts"),
+    "loki": Chart("loki", "6.29.0", "https://grafana.github.io/helm-charts"),
+    "alloy": Chart("alloy", "0.12.5", "https://grafana.github.io/helm-charts"),
+    # ARC publishes its charts to GHCR only; controller and scale sets must share a version.
+    "gha-runner-scale-set-controller": Chart("oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller", ARC_VERSION, None),
+    "gha-runner-scale-set": Chart("oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set", ARC_VERSION, None),
+}
+
+# The original's starter dashboards (grafana.com ids), with the revision pinned.
+STARTER_DASHBOARDS: dict[str, tuple[int, int, str]] = {
+    "kubernetes-cluster": (7249, 1, "Prometheus"),
+    "kubernetes-pods": (6417, 1, "Prometheus"),
+    "node-exporter-full": (1860, 37, "Prometheus"),
+    "loki-logs": (13639, 2, "Loki"),
+}
+
+TOLERATE_EVERYTHING = [{"operator": "Exists"}]
+CRITICAL_ADDONS_TOLERATION = {"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}
+NODE_GROUP_LABEL = "ohmycoins.io/node-group"
+
+
+def _volume_claim(storage_class: str, size_gib: int) -> dict[str, Any]:
+    return {"spec": {"storageClassName": storage_class, "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": f"{size_gib}Gi"}}}}
+
+
+def _restricted_container() -> dict[str, Any]:
+    return {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+
+
+@dataclass(frozen=True)
+class ServiceScrape:
+    """A workload Prometheus scrapes through its Service (a ServiceMonitor)."""
+
+    name: str
+    selector: Mapping[str, str]
+    port: str
+    path: str
+
+
+def prometheus_stack_values(
+    settings: MonitoringSettings,
+    cluster: str,
+    environment: str,
+    storage_class: str,
+    alertmanager_config: Mapping[str, Any],
+    alertmanager_role_arn: str,
+    receiver_secret: str | None,
+    alert_rule_groups: Sequence[Mapping[str, Any]],
+    apps_namespace: str,
+    scrapes: Sequence[ServiceScrape],
+) -> dict[str, Any]:
+    """kube-prometheus-stack: Prometheus, Alertmanager, Grafana, kube-state-metrics, node exporter."""
+    retention_gb = int(settings.prometheus_volume_gib * 0.85)
+    return {
+        "fullnameOverride": "kps",
+        # EKS runs the control plane: its etcd, scheduler, controller manager are not scrapeable,
+        # and kube-proxy listens on localhost only.
+        "kubeEtcd": {"enabled": False},
+        "kubeScheduler": {"enabled": False},
+        "kubeControllerManager": {"enabled": False},
+        "kubeProxy": {"enabled": False},
+        "defaultRules": {
+            "create": True,
+            "rules": {"etcd": False, "kubeSchedulerAlerting": False, "kubeSchedulerRecording": False, "kubeControllerManager": False, "kubeProxy": False},
+        },
+        "additionalPrometheusRulesMap": {"omc-alert-rules": {"groups": list(alert_rule_groups)}},
+        "prometheus": {
+            "service": {"type": "ClusterIP"},
+            "additionalServiceMonitors": [
+                {
+                    "name": scrape.name,
+                    "selector": {"matchLabels": dict(scrape.selector)},
+                    "namespaceSelector": {"matchNames": [apps_namespace]},
+                    "endpoints": [{"port": scrape.port, "path": scrape.path, "interval": "30s", "scrapeTimeout": "10s"}],
+                }
+                for scrape in scrapes
+            ],
+            "prometheusSpec": {
+                "retention": f"{settings.prometheus_retention_days}d",
+                # Oldest data goes before the volume fills up.
+                "retentionSize": f"{retention_gb}GB",
+                "scrapeInterval": "15s",
+                "evaluationInterval": "15s",
+                "externalLabels": {"cluster": cluster, "environment": environment},
+                # Select every ServiceMonitor/PodMonitor/PrometheusRule, not only this release's.
+                "ruleSelectorNilUsesHelmValues": False,
+                "serviceMonitorSelectorNilUsesHelmValues": False,
+                "podMonitorSelectorNilUsesHelmValues": False,
+                "storageSpec": {"volumeClaimTemplate": _volume_claim(storage_class, settings.prometheus_volume_gib)},
+                "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
+            },
+        },
+        "alertmanager": {
+            "config": dict(alertmanager_config),
+            "service": {"type": "ClusterIP"},
+            "serviceAccount": {"create": True, "name": ALERTMANAGER_SERVICE_ACCOUNT, "annotations": {IRSA_ANNOTATION: alertmanager_role_arn}},
+            "alertmanagerSpec": {
+                "storage": {"volumeClaimTemplate": _volume_claim(storage_class, settings.alertmanager_volume_gib)},
+                "secrets": [receiver_secret] if receiver_secret else [],
+                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
+            },
+        },
+        "grafana": {
+            "admin": {"existingSecret": GRAFANA_ADMIN_SECRET, "userKey": "admin-user", "passwordKey": "admin-password"},
+            # Reached with `kubectl port-forward`, never a public load balancer.
+            "service": {"type": "ClusterIP"},
+            "ingress": {"enabled": False},
+            "persistence": {"enabled": True, "type": "pvc", "storageClassName": storage_class, "accessModes": ["ReadWriteOnce"], "size": f"{settings.grafana_volume_gib}Gi"},
+            "grafana.ini": {"server": {"root_url": "http://localhost:3000"}, "analytics": {"reporting_enabled": False, "check_for_updates": False}},
+            "additionalDataSources": [
+                {"name": "Loki", "uid": "loki", "type": "loki", "access": "proxy", "url": LOKI_URL, "isDefault": False, "editable": False}
+            ],
+            "dashboardProviders": {
+                "dashboardproviders.yaml": {
+                    "apiVersion": 1,
+                    "providers": [
+                        {
+                            "name": "starter",
+                            "orgId": 1,
+                            "folder": "Oh My Coins",
+                            "type": "file",
+                            "disableDeletion": True,
+                            "editable": False,
+                            "options": {"path": "/var/lib/grafana/dashboards/starter"},
+                        }
+                    ],
+                }
+            },
+            "dashboards": {
+                "starter": {
+                    name: {"gnetId": gnet_id, "revision": revision, "datasource": [{"name": f"DS_{source.upper()}", "value": source}]}
+                    for name, (gnet_id, revision, source) in sorted(STARTER_DASHBOARDS.items())
+                }
+            },
+            "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
+        },
+        "prometheus-node-exporter": {"tolerations": TOLERATE_EVERYTHING, "resources": {"requests": dict(NODE_EXPORTER_REQUESTS), "limits": {"memory": "64Mi"}}},
+        "kube-state-metrics": {"resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}},
+    }
+
+
+def loki_values(settings: MonitoringSettings, storage_class: str, region: str, bucket: str | None, role_arn: str | None) -> dict[str, Any]:
+    """Loki as one binary: per-stack retention enforced by the compactor; S3 or a local volume."""
+    object_store = settings.loki_storage
+    storage: dict[str, Any] = {"type": object_store}
+    if object_store == "s3":
+        storage["bucketNames"] = {"chunks": bucket, "ruler": bucket, "admin": bucket}
+        storage["s3"] = {"region": region}
+    service_account: dict[str, Any] = {"create": True, "name": LOKI_SERVICE_ACCOUNT}
+    if role_arn:
+        service_account["annotations"] = {IRSA_ANNOTATION: role_arn}
+    return {
+        "deploymentMode": "SingleBinary",
+        "loki": {
+            "auth_enabled": False,
+            "commonConfig": {"replication_factor": 1},
+            "schemaConfig": {
+                "configs": [
+                    {"from": "2025-01-01", "store": "tsdb", "object_store": object_store, "schema": "v13", "index": {"prefix": "loki_index_", "period": "24h"}}
+                ]
+            },
+            "storage": storage,
+            # Without the compactor's retention, `retention_period` deletes nothing (the original's bug).
+            "compactor": {"retention_enabled": True, "delete_request_store": object_store, "working_directory": "/var/loki/compactor"},
+            "limits_config": {"retention_period": f"{settings.loki_retention_days * 24}h", "ingestion_rate_mb": 10, "ingestion_burst_size_mb": 20},
+        },
+        "serviceAccount": service_account,
+        "singleBinary": {
+            "replicas": 1,
+            "persistence": {"enabled": True, "size": f"{settings.loki_volume_gib}Gi", "storageClass": storage_class},
+            "resources": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+        },
+        "read": {"replicas": 0},
+        "write": {"replicas": 0},
+        "backend": {"replicas": 0},
+        # Memcached caches want gigabytes of memory; one small Loki does not need them.
+        "chunksCache": {"enabled": False},
+        "resultsCache": {"enabled": False},
+        "gateway": {"enabled": False},
+        "lokiCanary": {"enabled": False},
+        "test": {"enabled": False},
+        "minio": {"enabled": False},
+    }
+
+
+def alloy_config(cluster: str) -> str:
+    """Alloy pipeline: this node's pod logs (containerd CRI format) to Loki, positions kept by Alloy."""
+    return f"""discovery.kubernetes "pods" {{
+  role = "pod"
+  selectors {{
+    role  = "pod"
+    field = "spec.nodeName=" + sys.env("HOSTNAME")
+  }}
+}}
+
+discovery.relabel "pods" {{
+  targets = discovery.kubernetes.pods.targets
+  rule {{
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_name"]
+    target_label  = "pod"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_container_name"]
+    target_label  = "container"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_node_name"]
+    target_label  = "node"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_label_app"]
+    target_label  = "app"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_namespace", "__meta_kubernetes_pod_name"]
+    separator     = "/"
+    target_label  = "job"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"]
+    separator     = "/"
+    target_label  = "__path__"
+    replacement   = "/var/log/pods/*$1/*.log"
+  }}
+}}
+
+local.file_match "pods" {{
+  path_targets = discovery.relabel.pods.output
+}}
+
+loki.source.file "pods" {{
+  targets    = local.file_match.pods.targets
+  forward_to = [loki.process.pods.receiver]
+}}
+
+loki.process "pods" {{
+  stage.cri {{}}
+  forward_to = [loki.write.default.receiver]
+}}
+
+loki.write "default" {{
+  endpoint {{
+    url = "{LOKI_URL}/loki/api/v1/push"
+  }}
+  external_labels = {{ cluster = "{cluster}" }}
+}}
+"""
+
+
+def alloy_values(cluster: str) -> dict[str, Any]:
+    """Grafana Alloy as a DaemonSet on every node, tainted ones included."""
+    return {
+        "alloy": {
+            "configMap": {"create": True, "content": alloy_config(cluster)},
+            "mounts": {"varlog": True},
+            "resources": {"requests": dict(LOG_SHIPPER_REQUESTS), "limits": {"memory": "256Mi"}},
+        },
+        "controller": {"type": "daemonset", "tolerations": TOLERATE_EVERYTHING},
+        "serviceAccount": {"create": True},
+        "rbac": {"create": True},
+    }
+
+
+def arc_controller_values() -> dict[str, Any]:
+    """The scale-set controller on the system nodes."""
+    return {
+        "replicaCount": 1,
+        "serviceAccount": {"create": True, "name": ARC_CONTROLLER_SERVICE_ACCOUNT},
+        "nodeSelector": {NODE_GROUP_LABEL: "system"},
+        "tolerations": [CRITICAL_ADDONS_TOLERATION],
+        "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+        "podSecurityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": _restricted_container(),
+        "flags": {"logLevel": "info"},
+    }
+
+
+def runner_pod_spec(group: RunnerGroup, node_selector: Mapping[str, str], tolerations: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    """The runner pod: on the runner node group only, with Docker in a sidecar when the group asks.
+
+    The spec is written out (not `containerMode: dind`) so the Docker sidecar gets requests and
+    limits too, as the chart's values.yaml advises for any customisation.
+    """
+    resources = {"requests": {"cpu": group.requests.cpu, "memory": group.requests.memory}, "limits": {"cpu": group.limits.cpu, "memory": group.limits.memory}}
+    runner: dict[str, Any] = {"name": "runner", "image": RUNNER_IMAGE, "command": ["/home/runner/run.sh"], "resources": resources}
+    spec: dict[str, Any] = {"nodeSelector": dict(node_selector), "tolerations": [dict(t) for t in tolerations], "containers": [runner]}
+    if not group.docker:
+        return spec
+    runner["env"] = [{"name": "DOCKER_HOST", "value": "unix:///var/run/docker.sock"}, {"name": "RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", "value": "120"}]
+    runner["volumeMounts"] = [{"name": "work", "mountPath": "/home/runner/_work"}, {"name": "dind-sock", "mountPath": "/var/run"}]
+    spec["initContainers"] = [
+        {
+            "name": "init-dind-externals",
+            "image": RUNNER_IMAGE,
+            "command": ["cp", "-r", "/home/runner/externals/.", "/home/runner/tmpDir/"],
+            "volumeMounts": [{"name": "dind-externals", "mountPath": "/home/runner/tmpDir"}],
+        },
+        {
+            "name": "dind",
+            "image": DIND_IMAGE,
+            "args": ["dockerd", "--host=unix:///var/run/docker.sock", "--group=$(DOCKER_GROUP_GID)"],
+            "env": [{"name": "DOCKER_GROUP_GID", "value": "123"}],
+            # Docker-in-Docker needs a privileged container; runner nodes run nothing else.
+            "securityContext": {"privileged": True},
+            "restartPolicy": "Always",
+            "startupProbe": {"exec": {"command": ["docker", "info"]}, "initialDelaySeconds": 0, "failureThreshold": 24, "periodSeconds": 5},
+            "resources": {"requests": dict(DIND_REQUESTS), "limits": {"cpu": group.limits.cpu, "memory": group.limits.memory}},
+            "volumeMounts": [
+                {"name": "work", "mountPath": "/home/runner/_work"},
+                {"name": "dind-sock", "mountPath": "/var/run"},
+                {"name": "dind-externals", "mountPath": "/home/runner/externals"},
+            ],
+        },
+    ]
+    spec["volumes"] = [{"name": "work", "emptyDir": {}}, {"name": "dind-sock", "emptyDir": {}}, {"name": "dind-externals", "emptyDir": {}}]
+    return spec
+
+
+def runner_scale_set_values(group: RunnerGroup, node_selector: Mapping[str, str], tolerations: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    """One gha-runner-scale-set: zero idle runners, up to the group's maximum."""
+    return {
+        "githubConfigUrl": group.github_config_url,
+        "githubConfigSecret": GITHUB_APP_SECRET,
+        "runnerScaleSetName": group.name,
+        "minRunners": 0,
+        "maxRunners": group.max_runners,
+        "controllerServiceAccount": {"namespace": ARC_SYSTEM_NAMESPACE, "name": ARC_CONTROLLER_SERVICE_ACCOUNT},
+        "template": {"spec": runner_pod_spec(group, node_selector, tolerations)},
+    }

@@ -1,0 +1,332 @@
+"""The monitoring stack on EKS: Prometheus, Alertmanager and Grafana (kube-prometheus-stack),
+the 13 alert rules, Loki for logs and Grafana Alloy shipping every node's pod logs to it.
+
+Alertmanager publishes to the stack's SNS topic with an IRSA role trusted only by its service
+account; Loki keeps its logs in S3 through its own IRSA role (production) or on a volume (staging).
+Nothing here is reachable from outside the cluster: Grafana is opened with `kubectl port-forward`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components.config.monitoring import MonitoringSettings
+from components.irsa import IrsaRole, IrsaRoleArgs
+from components.workloads import Workload
+
+from .alert_rules import alert_rule_groups
+from .alertmanager import RECEIVER_SECRET, SLACK_URL_KEY, SMTP_PASSWORD_KEY, Receivers, alertmanager_config
+from .chart_values import (
+    ALERTMANAGER_SERVICE_ACCOUNT,
+    CHARTS,
+    GRAFANA_ADMIN_SECRET,
+    LOG_SHIPPER_RELEASE,
+    LOKI_RELEASE,
+    LOKI_SERVICE_ACCOUNT,
+    MONITORING_NAMESPACE,
+    PROMETHEUS_STACK_RELEASE,
+    ServiceScrape,
+    alloy_values,
+    loki_values,
+    prometheus_stack_values,
+)
+from .manifests import NAME_LABEL
+
+
+def helm_release(name: str, chart_key: str, release: str, namespace: str, values: pulumi.Input[Mapping], opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:
+    """A pinned chart from CHARTS, rolled back if it does not become ready."""
+    chart = CHARTS[chart_key]
+    return k8s.helm.v3.Release(
+        name,
+        name=release,
+        chart=chart.chart,
+        version=chart.version,
+        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository) if chart.repository else None,
+        namespace=namespace,
+        create_namespace=False,
+        values=values,
+        atomic=True,
+        cleanup_on_fail=True,
+        timeout=900,
+        opts=opts,
+    )
+
+
+def sns_publish_policy(topic_arn: str, kms_key_arn: str) -> str:
+    """Publish to the one alert topic; its messages are encrypted with the stack key."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "PublishAlerts", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
+                {"Sid": "EncryptForTopic", "Effect": "Allow", "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": kms_key_arn},
+            ],
+        },
+        sort_keys=True,
+    )
+
+
+def loki_bucket_policy(bucket_arn: str, kms_key_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
+                {"Sid": "Objects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": f"{bucket_arn}/*"},
+                {"Sid": "EncryptObjects", "Effect": "Allow", "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": kms_key_arn},
+            ],
+        },
+        sort_keys=True,
+    )
+
+
+@dataclass(frozen=True)
+class ObservabilityArgs:
+    settings: MonitoringSettings
+    name_prefix: str
+    environment: str
+    region: str
+    account_id: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_issuer: pulumi.Input[str]
+    storage_class: str
+    topic_arn: pulumi.Input[str]
+    # The stack key: encrypts the alert topic and the Loki bucket.
+    kms_key_arn: pulumi.Input[str]
+    protect: bool
+    # Where the apps run on EKS and what Prometheus scrapes there (empty when apps run on ECS).
+    apps_namespace: str = "apps"
+    scrapes: Sequence[ServiceScrape] = ()
+    cronjob_schedules: Mapping[str, str] = field(default_factory=dict)
+    slack_webhook_url: pulumi.Input[str] | None = None
+    smtp_password: pulumi.Input[str] | None = None
+    depends_on: Sequence[pulumi.Resource] = ()
+
+
+class Observability(pulumi.ComponentResource):
+    """Metrics, alerts, dashboards and logs for the cluster and the apps on it."""
+
+    namespace: str
+    grafana_admin_secret: str
+    alertmanager_role_arn: pulumi.Output[str]
+    loki_bucket: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("ohmycoins:k8s:Observability", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        settings = args.settings
+
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=MONITORING_NAMESPACE,
+                # The node exporter (host network/PID) and the log shipper (host /var/log) need it.
+                labels={"pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/warn": "baseline"},
+            ),
+            opts=child,
+        )
+        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+
+        password = random.RandomPassword(f"{name}-grafana-admin-password", length=32, special=False, opts=child)
+        grafana_secret = k8s.core.v1.Secret(
+            f"{name}-grafana-admin",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=GRAFANA_ADMIN_SECRET, namespace=MONITORING_NAMESPACE),
+            type="Opaque",
+            string_data={"admin-user": "admin", "admin-password": password.result},
+            opts=in_namespace,
+        )
+
+        alertmanager_role = IrsaRole(
+            f"{name}-alertmanager-irsa",
+            IrsaRoleArgs(
+                role_name=f"{args.name_prefix}-alertmanager",
+                namespace=MONITORING_NAMESPACE,
+                service_account=ALERTMANAGER_SERVICE_ACCOUNT,
+                oidc_provider_arn=args.oidc_provider_arn,
+                oidc_issuer=args.oidc_issuer,
+                policy_json=pulumi.Output.all(args.topic_arn, args.kms_key_arn).apply(lambda v: sns_publish_policy(v[0], v[1])),
+                description="Alertmanager publishes alerts to the stack's SNS topic",
+            ),
+            opts=child,
+        )
+
+        receiver_secret = self._receiver_secret(name, args, in_namespace)
+        receivers_settings = dict(
+            region=args.region,
+            slack_channel=settings.slack_channel,
+            email_to=tuple(settings.alert_emails),
+            smtp_smarthost=settings.smtp.smarthost if settings.smtp else None,
+            smtp_from=settings.smtp.from_ if settings.smtp else None,
+            smtp_username=settings.smtp.username if settings.smtp else None,
+        )
+        rules = alert_rule_groups(args.apps_namespace, [s.name for s in args.scrapes], args.cronjob_schedules)
+        prometheus_values = pulumi.Output.all(args.topic_arn, alertmanager_role.role_arn, args.cluster_name).apply(
+            lambda v: prometheus_stack_values(
+                settings=settings,
+                cluster=v[2],
+                environment=args.environment,
+                storage_class=args.storage_class,
+                alertmanager_config=alertmanager_config(Receivers(topic_arn=v[0], **receivers_settings)),
+                alertmanager_role_arn=v[1],
+                receiver_secret=RECEIVER_SECRET if receiver_secret is not None else None,
+                alert_rule_groups=rules,
+                apps_namespace=args.apps_namespace,
+                scrapes=args.scrapes,
+            )
+        )
+        waits_for = [namespace, grafana_secret, *([receiver_secret] if receiver_secret is not None else []), *args.depends_on]
+        prometheus = helm_release(
+            f"{name}-kube-prometheus-stack",
+            "kube-prometheus-stack",
+            PROMETHEUS_STACK_RELEASE,
+            MONITORING_NAMESPACE,
+            prometheus_values,
+            pulumi.ResourceOptions(parent=self, depends_on=waits_for),
+        )
+
+        self.loki_bucket = None
+        loki_role_arn: pulumi.Input[str | None] = None
+        if settings.loki_storage == "s3":
+            bucket = self._loki_bucket(name, args)
+            loki_role = IrsaRole(
+                f"{name}-loki-irsa",
+                IrsaRoleArgs(
+                    role_name=f"{args.name_prefix}-loki",
+                    namespace=MONITORING_NAMESPACE,
+                    service_account=LOKI_SERVICE_ACCOUNT,
+                    oidc_provider_arn=args.oidc_provider_arn,
+                    oidc_issuer=args.oidc_issuer,
+                    policy_json=pulumi.Output.all(bucket.arn, args.kms_key_arn).apply(lambda v: loki_bucket_policy(v[0], v[1])),
+                    description="Loki reads and writes its chunks and index in its bucket",
+                ),
+                opts=child,
+            )
+            self.loki_bucket = bucket.bucket
+            loki_role_arn = loki_role.role_arn
+        loki_chart_values = pulumi.Output.all(self.loki_bucket, loki_role_arn).apply(
+            lambda v: loki_values(settings, args.storage_class, args.region, bucket=v[0], role_arn=v[1])
+        )
+        loki = helm_release(
+            f"{name}-loki",
+            "loki",
+            LOKI_RELEASE,
+            MONITORING_NAMESPACE,
+            loki_chart_values,
+            pulumi.ResourceOptions(parent=self, depends_on=[namespace, *args.depends_on]),
+        )
+        helm_release(
+            f"{name}-alloy",
+            "alloy",
+            LOG_SHIPPER_RELEASE,
+            MONITORING_NAMESPACE,
+            pulumi.Output.from_input(args.cluster_name).apply(alloy_values),
+            pulumi.ResourceOptions(parent=self, depends_on=[namespace, loki]),
+        )
+
+        self.namespace = MONITORING_NAMESPACE
+        self.grafana_admin_secret = GRAFANA_ADMIN_SECRET
+        self.alertmanager_role_arn = alertmanager_role.role_arn
+        self.prometheus_release = prometheus
+        self.register_outputs({"namespace": self.namespace, "alertmanager_role_arn": self.alertmanager_role_arn, "loki_bucket": self.loki_bucket})
+
+    def _receiver_secret(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret | None:
+        """Slack webhook and SMTP password as files for Alertmanager (`*_file` settings)."""
+        data: dict[str, pulumi.Input[str]] = {}
+        if args.settings.slack_channel and args.slack_webhook_url is not None:
+            data[SLACK_URL_KEY] = args.slack_webhook_url
+        if args.settings.smtp is not None and args.settings.smtp.username and args.smtp_password is not None:
+            data[SMTP_PASSWORD_KEY] = args.smtp_password
+        if not data:
+            return None
+        return k8s.core.v1.Secret(
+            f"{name}-alertmanager-receivers",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=RECEIVER_SECRET, namespace=MONITORING_NAMESPACE),
+            type="Opaque",
+            string_data={key: pulumi.Output.secret(value) for key, value in data.items()},
+            opts=opts,
+        )
+
+    def _loki_bucket(self, name: str, args: ObservabilityArgs) -> aws.s3.Bucket:
+        """Loki's chunks and index: private, KMS-encrypted, versioned; the compactor deletes by retention."""
+        child = pulumi.ResourceOptions(parent=self)
+        bucket_name = pulumi.Output.concat(args.name_prefix, "-loki-", args.account_id)
+        bucket = aws.s3.Bucket(
+            f"{name}-loki-bucket",
+            bucket=bucket_name,
+            force_destroy=not args.protect,
+            tags={"Name": f"{args.name_prefix}-loki"},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-loki-bucket-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-loki-bucket-ownership",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-loki-bucket-encryption",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="aws:kms", kms_master_key_id=args.kms_key_arn
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-loki-bucket-versioning",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-loki-bucket-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-deleted-chunks",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    # The compactor deletes expired chunks; versioning keeps them a week longer.
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=7),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=1),
+                )
+            ],
+            opts=child,
+        )
+        return bucket
+
+
+def service_scrapes(catalog: Sequence[Workload]) -> list[ServiceScrape]:
+    """A ServiceMonitor per service that serves metrics (k8s/workloads.py names each Service after
+    its workload, selects it by NAME_LABEL and calls its port `http`)."""
+    return [
+        ServiceScrape(name=item.name, selector={NAME_LABEL: item.name}, port="http", path=item.metrics_path)
+        for item in catalog
+        if item.kind == "service" and item.port is not None and item.metrics_path
+    ]
+
+
+def cronjob_schedules(catalog: Sequence[Workload]) -> dict[str, str]:
+    """CronJob name (the workload's) -> its schedule, for CollectorMissedRun."""
+    return {item.name: item.schedule for item in catalog if item.kind == "job" and item.schedule}

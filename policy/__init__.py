@@ -1,0 +1,1 @@
+"""The ohmycoins CrossGuard policy pack; `rules/` holds the rules as pure functions."""

@@ -1,0 +1,128 @@
+"""The monthly cost model: every billable type priced or explained, and the arithmetic of the pricers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tools.cost import (
+    PRICERS,
+    PriceBook,
+    cost_report,
+    main,
+    price_book,
+    render_summary,
+    runs_per_month,
+    spot_split,
+    unpriced_types,
+    _document,
+)
+from tools.plan_model import Plan, PlannedResource
+
+
+def test_every_resource_type_in_the_plan_is_priced_or_explained_free(any_plan):
+    assert unpriced_types(any_plan) == [], "add a price (tools/cost.py PRICERS) or a reason in tools/prices/ap-southeast-2.yaml `free`"
+
+
+def test_no_type_is_both_priced_and_free():
+    assert not set(PRICERS) & set(_document("ap-southeast-2")["free"])
+
+
+def test_every_price_block_names_its_source_and_date():
+    for service, block in _document("ap-southeast-2")["prices"].items():
+        assert block["source"].startswith("https://aws.amazon.com/"), service
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", block["as_of"]), service
+
+
+def test_every_free_reason_is_a_sentence():
+    for type_, reason in _document("ap-southeast-2")["free"].items():
+        assert isinstance(reason, str) and len(reason) > 8, type_
+
+
+def test_each_stack_has_a_plausible_total_and_production_costs_more(staging_plan, production_plan):
+    staging, production = cost_report(staging_plan), cost_report(production_plan)
+    assert 100 < staging.total < production.total < 5000
+    assert sum(staging.by_component().values()) == pytest.approx(staging.total)
+
+
+def test_nat_gateways_are_priced_per_gateway(any_plan):
+    report = cost_report(any_plan)
+    gateways = any_plan.all("aws:ec2/natGateway:NatGateway")
+    book = price_book(any_plan.stack)
+    hourly = sum(line.monthly for line in report.lines if line.type == "aws:ec2/natGateway:NatGateway" and line.what.endswith(" h"))
+    assert hourly == pytest.approx(len(gateways) * 0.059 * book.hours, rel=1e-3)
+
+
+def resource(type_: str, name: str = "r", **inputs) -> PlannedResource:
+    return PlannedResource(urn=f"urn:pulumi:staging::ohmycoins::{type_}::{name}", type=type_, name=name, parent="", inputs=inputs)
+
+
+def lines_of(*resources: PlannedResource) -> float:
+    plan = Plan(stack="staging", project="ohmycoins", resources=list(resources), outputs={})
+    return cost_report(plan).total
+
+
+def test_multi_az_database_costs_twice_the_single_az_one():
+    single = lines_of(resource("aws:rds/instance:Instance", instanceClass="db.t3.small", allocatedStorage=20))
+    multi = lines_of(resource("aws:rds/instance:Instance", instanceClass="db.t3.small", allocatedStorage=20, multiAz=True))
+    assert multi == pytest.approx(2 * single)
+    assert single == pytest.approx(0.056 * 730 + 0.138 * 20)
+
+
+def test_unknown_instance_class_is_an_error_naming_it():
+    with pytest.raises(KeyError, match="db.x99.huge"):
+        lines_of(resource("aws:rds/instance:Instance", instanceClass="db.x99.huge"))
+
+
+def test_fargate_spot_and_task_sizes():
+    definition = resource("aws:ecs/taskDefinition:TaskDefinition", "td", family="api", cpu="1024", memory="2048")
+    service = PlannedResource(
+        urn="urn:pulumi:staging::ohmycoins::aws:ecs/service:Service::svc",
+        type="aws:ecs/service:Service",
+        name="svc",
+        parent="",
+        inputs={"desiredCount": 2},
+        dependencies=[definition.urn],
+    )
+    assert lines_of(definition, service) == pytest.approx(2 * (0.04856 + 2 * 0.00532) * 730)
+    assert spot_split(4, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 1}]) == (2.5, 1.5)
+    assert spot_split(3, None) == (3.0, 0.0)
+
+
+def test_schedule_runs_per_month():
+    assert runs_per_month("rate(1 hour)") == pytest.approx(730)
+    assert runs_per_month("rate(15 minutes)") == pytest.approx(730 * 4)
+    assert runs_per_month("cron(0 */6 * * ? *)") == pytest.approx(4 * 730 / 24)
+    assert runs_per_month("cron(30 2 ? * MON-FRI *)") == pytest.approx(730 / 24 * 5 / 7)
+    assert runs_per_month("cron(0 2 * * ? *)") == pytest.approx(730 / 24)
+
+
+def test_interface_endpoints_cost_per_az_and_gateway_endpoints_nothing():
+    book = price_book("staging")
+    gateway = lines_of(resource("aws:ec2/vpcEndpoint:VpcEndpoint", vpcEndpointType="Gateway"))
+    interface = lines_of(resource("aws:ec2/vpcEndpoint:VpcEndpoint", vpcEndpointType="Interface", subnetIds=["a", "b", "c"]))
+    assert gateway == 0
+    assert interface == pytest.approx(3 * 0.013 * 730 + 0.01 * book.use("interface_endpoint_gb"))
+
+
+def test_unpriced_type_is_reported_by_name():
+    plan = Plan(stack="staging", project="ohmycoins", resources=[resource("aws:foo/bar:Baz")], outputs={})
+    assert unpriced_types(plan) == ["aws:foo/bar:Baz"]
+    assert "UNPRICED types: aws:foo/bar:Baz" in render_summary(cost_report(plan))
+
+
+def test_usage_overrides_per_stack_and_by_name():
+    staging, production = price_book("staging"), price_book("production")
+    assert isinstance(staging, PriceBook)
+    assert production.use("nat_gb_per_gateway") > staging.use("nat_gb_per_gateway")
+    assert staging.use("log_gb_month", "network-flow-logs") == 3
+    assert staging.use("log_gb_month", "database-postgresql-logs") == 0.5
+
+
+def test_compare_prints_both_totals(capsys):
+    assert main(["--compare", "staging", "production"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"TOTAL / month\s+[\d,]+\.\d\d\s+[\d,]+\.\d\d", out)
+    assert "staging: every billable resource priced" in out
+    assert "production: every billable resource priced" in out

@@ -1,0 +1,242 @@
+"""What a change does to one stack: the plan diff for pull requests, without credentials.
+
+python -m tools.plan diff OLD.json NEW.json [--markdown]
+
+OLD and NEW are plans written by `python -m tools.plan STACK --json FILE` (for a PR: the base and
+the head). Grouped by component: what is added, removed and modified (inputs before and after;
+secrets stay `[secret]`), with warnings for stateful or protected resources and for inputs whose
+change makes AWS replace a database, cache or file system.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .compare import ComponentDifference, _show, compare_plans, flatten
+from .plan_model import Plan, PlannedResource
+
+# What a reviewer must know before data is touched: the types that hold data or guard it.
+STATEFUL_TYPES: dict[str, str] = {
+    "aws:rds/instance:Instance": "database",
+    "aws:rds/cluster:Cluster": "database",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "cache",
+    "aws:elasticache/cluster:Cluster": "cache",
+    "aws:efs/fileSystem:FileSystem": "file system",
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:s3/bucketV2:BucketV2": "bucket",
+    "aws:kms/key:Key": "KMS key",
+    "aws:secretsmanager/secret:Secret": "secret",
+    "kubernetes:core/v1:PersistentVolumeClaim": "persistent volume",
+}
+
+# Inputs the AWS provider marks ForceNew (terraform-provider-aws schemas behind pulumi-aws 7.x):
+# changing one destroys the resource and creates a new one, with its data gone unless restored.
+REPLACEMENT_INPUTS: dict[str, frozenset[str]] = {
+    "aws:rds/instance:Instance": frozenset(
+        {
+            "identifier",
+            "identifierPrefix",
+            "engine",
+            "availabilityZone",
+            "dbName",
+            "username",
+            "kmsKeyId",
+            "storageEncrypted",
+            "characterSetName",
+            "ncharCharacterSetName",
+            "timezone",
+            "snapshotIdentifier",
+            "restoreToPointInTime",
+            "s3Import",
+            "customIamInstanceProfile",
+        }
+    ),
+    # `engine` replaces only on a downgrade (valkey -> redis) and transit encryption changes in
+    # place (transitEncryptionMode), so neither is listed.
+    "aws:elasticache/replicationGroup:ReplicationGroup": frozenset(
+        {
+            "replicationGroupId",
+            "subnetGroupName",
+            "atRestEncryptionEnabled",
+            "kmsKeyId",
+            "port",
+            "networkType",
+            "dataTieringEnabled",
+            "snapshotArns",
+            "snapshotName",
+            "globalReplicationGroupId",
+            "securityGroupNames",
+        }
+    ),
+    "aws:efs/fileSystem:FileSystem": frozenset({"creationToken", "encrypted", "kmsKeyId", "performanceMode", "availabilityZoneName"}),
+}
+
+# Changes AWS applies in place but with an outage of the database.
+DISRUPTIVE_INPUTS: dict[str, frozenset[str]] = {
+    "aws:rds/instance:Instance": frozenset({"dbSubnetGroupName", "instanceClass", "engineVersion", "port", "multiAz"}),
+    "aws:elasticache/replicationGroup:ReplicationGroup": frozenset({"nodeType", "engineVersion"}),
+}
+
+
+def top_input(path: str) -> str:
+    """'restoreToPointInTime.restoreTime' -> 'restoreToPointInTime'; 'tags.Name' -> 'tags'."""
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
+def replacing_inputs(type_: str, paths: list[str]) -> list[str]:
+    forcing = REPLACEMENT_INPUTS.get(type_, frozenset())
+    return sorted({top_input(p) for p in paths if top_input(p) in forcing})
+
+
+def disruptive_inputs(type_: str, paths: list[str]) -> list[str]:
+    disruptive = DISRUPTIVE_INPUTS.get(type_, frozenset())
+    return sorted({top_input(p) for p in paths if top_input(p) in disruptive})
+
+
+def warnings_for_change(before: PlannedResource, after: PlannedResource, paths: list[str]) -> list[str]:
+    kind = STATEFUL_TYPES.get(after.type)
+    warnings = []
+    if forcing := replacing_inputs(after.type, paths):
+        what = kind or "resource"
+        warnings.append(f"REPLACES the {what}: {', '.join(forcing)} cannot change in place (data lost unless restored)")
+    if disruptive := disruptive_inputs(after.type, paths):
+        warnings.append(f"in place with an outage: {', '.join(disruptive)}")
+    if kind and not warnings:
+        warnings.append(f"modifies a stateful {kind}")
+    if before.protect or after.protect:
+        warnings.append("protected")
+    return warnings
+
+
+def warnings_for_removal(resource: PlannedResource) -> list[str]:
+    warnings = []
+    if kind := STATEFUL_TYPES.get(resource.type):
+        warnings.append(f"DELETES a stateful {kind}" + (" (retained in AWS: retainOnDelete)" if resource.retainOnDelete else ""))
+    if resource.protect:
+        warnings.append("protected: `pulumi up` refuses to delete it until protect is removed")
+    return warnings
+
+
+@dataclass
+class ResourceChange:
+    action: str  # "add", "remove", "modify"
+    resource: PlannedResource
+    inputs: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PlanDiff:
+    stack: str
+    components: dict[str, list[ResourceChange]]
+
+    def changes(self) -> list[ResourceChange]:
+        return [change for changes in self.components.values() for change in changes]
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes() if c.action == action)
+
+    def warnings(self) -> list[tuple[ResourceChange, str]]:
+        return [(c, w) for c in self.changes() for w in c.warnings]
+
+
+def diff_plans(old: Plan, new: Plan) -> PlanDiff:
+    groups = compare_plans(old, new, normalise_names=False)
+    return PlanDiff(stack=new.stack, components={label: _changes(difference) for label, difference in groups.items()})
+
+
+def _changes(difference: ComponentDifference) -> list[ResourceChange]:
+    changes = [ResourceChange("add", r, {k: (None, v) for k, v in flatten(r.inputs).items()}) for r in difference.added]
+    changes += [ResourceChange("remove", r, warnings=warnings_for_removal(r)) for r in difference.removed]
+    for before, after, inputs in difference.changed:
+        changes.append(ResourceChange("modify", after, inputs, warnings_for_change(before, after, list(inputs))))
+    return sorted(changes, key=lambda c: ({"remove": 0, "modify": 1, "add": 2}[c.action], c.resource.type, c.resource.name))
+
+
+SYMBOL = {"add": "+", "remove": "-", "modify": "~"}
+# Shown for modified resources, but not listed for every added one: the same on each.
+QUIET_INPUTS = frozenset({"tags", "tagsAll", "__defaults"})
+VALUE_WIDTH = 120
+
+
+def _value(value: Any) -> str:
+    text = _show(value)
+    return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 3] + "..."
+
+
+def summary_line(diff: PlanDiff) -> str:
+    return f"{diff.count('add')} to add, {diff.count('modify')} to change, {diff.count('remove')} to delete"
+
+
+def render_text(diff: PlanDiff) -> str:
+    lines = [f"Plan diff of stack '{diff.stack}': {summary_line(diff)}"]
+    if not diff.components:
+        return lines[0] + "\nNo changes.\n"
+    if warnings := diff.warnings():
+        lines += ["", "Needs attention:"]
+        lines += [f"  ! {c.resource.type} {c.resource.name}: {w}" for c, w in warnings]
+    for label, changes in diff.components.items():
+        lines += ["", label]
+        for change in changes:
+            lines.append(f"  {SYMBOL[change.action]} {change.resource.type}  {change.resource.name}")
+            lines += [f"      ! {w}" for w in change.warnings]
+            lines += _input_lines(change)
+    return "\n".join(lines) + "\n"
+
+
+def _input_lines(change: ResourceChange) -> list[str]:
+    if change.action == "modify":
+        return [f"      {path}: {_value(a)} -> {_value(b)}" for path, (a, b) in change.inputs.items()]
+    if change.action == "add":
+        return [f"      {path}: {_value(b)}" for path, (_, b) in change.inputs.items() if top_input(path) not in QUIET_INPUTS]
+    return []
+
+
+def _cell(value: Any) -> str:
+    return "`" + _value(value).replace("|", "\\|").replace("`", "'") + "`" if value is not None else "(absent)"
+
+
+def render_markdown(diff: PlanDiff) -> str:
+    lines = [f"### Stack `{diff.stack}`: {summary_line(diff)}", ""]
+    if not diff.components:
+        return "\n".join(lines + ["No changes.", ""]) + "\n"
+    if warnings := diff.warnings():
+        lines += ["> [!WARNING]", "> Changes to stateful or protected resources:"]
+        lines += [f"> - `{c.resource.type}` **{c.resource.name}**: {w}" for c, w in warnings]
+        lines.append("")
+    for label, changes in diff.components.items():
+        lines += [f"#### {label}", ""]
+        lines += ["| | resource | type | input | before | after |", "|---|---|---|---|---|---|"]
+        for change in changes:
+            head = f"| {SYMBOL[change.action]} | **{change.resource.name}** | `{change.resource.type}` |"
+            if change.action == "modify":
+                for index, (path, (a, b)) in enumerate(change.inputs.items()):
+                    prefix = head if index == 0 else "| | | |"
+                    lines.append(f"{prefix} `{path}` | {_cell(a)} | {_cell(b)} |")
+            else:
+                lines.append(f"{head} | | |")
+            for w in change.warnings:
+                lines.append(f"| ⚠️ | | | {w} | | |")
+        lines.append("")
+        if added := [line for change in changes if change.action == "add" for line in [f"+ {change.resource.name}", *_input_lines(change)]]:
+            lines += ["<details><summary>inputs of the added resources</summary>", "", "```", *added, "```", "", "</details>", ""]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.plan diff", description="What a change does to a stack's plan.")
+    parser.add_argument("old", type=Path, help="plan JSON before the change (python -m tools.plan STACK --json OLD.json)")
+    parser.add_argument("new", type=Path, help="plan JSON after the change")
+    parser.add_argument("--markdown", action="store_true", help="Markdown for a PR comment or job summary")
+    args = parser.parse_args(argv)
+    diff = diff_plans(Plan.load(args.old), Plan.load(args.new))
+    sys.stdout.write(render_markdown(diff) if args.markdown else render_text(diff))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
