@@ -4,7 +4,7 @@ VENV := .venv/.installed
 # checkov pins old versions of packages the program also uses, so it lives in its own venv.
 CHECKOV := .venv-checkov/.installed
 
-.PHONY: plan test lint
+.PHONY: plan test lint bench
 
 $(VENV): requirements.txt requirements-dev.txt
 	python3 -m venv .venv
@@ -25,3 +25,9 @@ $(CHECKOV): requirements-checkov.txt
 lint: $(VENV)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+
+# Medians of several whole-process runs: SDK imports, each stack's offline plan, the test suite.
+RUNS ?= 3
+SUITE_RUNS ?= 3
+bench: $(VENV) $(CHECKOV)
+	$(PYTHON) -m tools.bench --runs $(RUNS) --suite-runs $(SUITE_RUNS)

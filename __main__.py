@@ -50,8 +50,8 @@ firewall = Firewall(
         name_prefix=settings.prefix,
         vpc_id=network.vpc_id,
         vpc_cidr=network.vpc_cidr,
-        app_ports=routed_ports(),
-        internal_ports=service_ports(),
+        app_ports=routed_ports(settings.apps.catalog),
+        internal_ports=service_ports(settings.apps.catalog),
     ),
     opts=on_aws,
 )

@@ -68,20 +68,97 @@ class AlarmSpec:
 def database_alarms(settings: AlarmSettings) -> list[AlarmSpec]:
     db = settings.database
     return [
-        AlarmSpec("rds-cpu", "AWS/RDS", "CPUUtilization", "Average", "GreaterThanThreshold", db.cpu_percent, 300, 2, "missing", f"Database CPU above {db.cpu_percent:g} % for 10 minutes"),
-        AlarmSpec("rds-free-storage", "AWS/RDS", "FreeStorageSpace", "Average", "LessThanThreshold", db.free_storage_gib * GIB, 300, 1, "missing", f"Database free storage below {db.free_storage_gib:g} GiB"),
-        AlarmSpec("rds-connections", "AWS/RDS", "DatabaseConnections", "Average", "GreaterThanThreshold", db.connections, 300, 2, "missing", f"More than {db.connections} database connections for 10 minutes"),
-        AlarmSpec("rds-freeable-memory", "AWS/RDS", "FreeableMemory", "Average", "LessThanThreshold", db.freeable_memory_mib * MIB, 300, 2, "missing", f"Database freeable memory below {db.freeable_memory_mib} MiB for 10 minutes"),
+        AlarmSpec(
+            "rds-cpu",
+            "AWS/RDS",
+            "CPUUtilization",
+            "Average",
+            "GreaterThanThreshold",
+            db.cpu_percent,
+            300,
+            2,
+            "missing",
+            f"Database CPU above {db.cpu_percent:g} % for 10 minutes",
+        ),
+        AlarmSpec(
+            "rds-free-storage",
+            "AWS/RDS",
+            "FreeStorageSpace",
+            "Average",
+            "LessThanThreshold",
+            db.free_storage_gib * GIB,
+            300,
+            1,
+            "missing",
+            f"Database free storage below {db.free_storage_gib:g} GiB",
+        ),
+        AlarmSpec(
+            "rds-connections",
+            "AWS/RDS",
+            "DatabaseConnections",
+            "Average",
+            "GreaterThanThreshold",
+            db.connections,
+            300,
+            2,
+            "missing",
+            f"More than {db.connections} database connections for 10 minutes",
+        ),
+        AlarmSpec(
+            "rds-freeable-memory",
+            "AWS/RDS",
+            "FreeableMemory",
+            "Average",
+            "LessThanThreshold",
+            db.freeable_memory_mib * MIB,
+            300,
+            2,
+            "missing",
+            f"Database freeable memory below {db.freeable_memory_mib} MiB for 10 minutes",
+        ),
     ]
 
 
 def cache_alarms(settings: AlarmSettings) -> list[AlarmSpec]:
     cache = settings.cache
     return [
-        AlarmSpec("redis-engine-cpu", "AWS/ElastiCache", "EngineCPUUtilization", "Average", "GreaterThanThreshold", cache.engine_cpu_percent, 300, 2, "missing", f"Redis engine CPU above {cache.engine_cpu_percent:g} % for 10 minutes"),
-        AlarmSpec("redis-memory", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Average", "GreaterThanThreshold", cache.memory_percent, 300, 2, "missing", f"Redis memory use above {cache.memory_percent:g} % for 10 minutes"),
+        AlarmSpec(
+            "redis-engine-cpu",
+            "AWS/ElastiCache",
+            "EngineCPUUtilization",
+            "Average",
+            "GreaterThanThreshold",
+            cache.engine_cpu_percent,
+            300,
+            2,
+            "missing",
+            f"Redis engine CPU above {cache.engine_cpu_percent:g} % for 10 minutes",
+        ),
+        AlarmSpec(
+            "redis-memory",
+            "AWS/ElastiCache",
+            "DatabaseMemoryUsagePercentage",
+            "Average",
+            "GreaterThanThreshold",
+            cache.memory_percent,
+            300,
+            2,
+            "missing",
+            f"Redis memory use above {cache.memory_percent:g} % for 10 minutes",
+        ),
         # Evictions is not published while there are none.
-        AlarmSpec("redis-evictions", "AWS/ElastiCache", "Evictions", "Sum", "GreaterThanThreshold", cache.evictions, 300, 1, "notBreaching", f"More than {cache.evictions} Redis evictions in 5 minutes"),
+        AlarmSpec(
+            "redis-evictions",
+            "AWS/ElastiCache",
+            "Evictions",
+            "Sum",
+            "GreaterThanThreshold",
+            cache.evictions,
+            300,
+            1,
+            "notBreaching",
+            f"More than {cache.evictions} Redis evictions in 5 minutes",
+        ),
     ]
 
 
@@ -89,24 +166,90 @@ def target_group_alarms(settings: AlarmSettings) -> list[AlarmSpec]:
     lb = settings.load_balancer
     return [
         # 5xx counts are not published while there are none.
-        AlarmSpec("5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", "GreaterThanThreshold", lb.server_errors_per_minute, 60, 2, "notBreaching", f"More than {lb.server_errors_per_minute} target 5xx responses a minute for 2 minutes"),
-        AlarmSpec("response-time", "AWS/ApplicationELB", "TargetResponseTime", "Average", "GreaterThanThreshold", lb.response_time_seconds, 60, 2, "notBreaching", f"Target response time above {lb.response_time_seconds:g} s for 2 minutes"),
-        AlarmSpec("unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", "GreaterThanThreshold", lb.unhealthy_hosts, 60, 2, "missing", f"More than {lb.unhealthy_hosts} unhealthy targets for 2 minutes"),
+        AlarmSpec(
+            "5xx",
+            "AWS/ApplicationELB",
+            "HTTPCode_Target_5XX_Count",
+            "Sum",
+            "GreaterThanThreshold",
+            lb.server_errors_per_minute,
+            60,
+            2,
+            "notBreaching",
+            f"More than {lb.server_errors_per_minute} target 5xx responses a minute for 2 minutes",
+        ),
+        AlarmSpec(
+            "response-time",
+            "AWS/ApplicationELB",
+            "TargetResponseTime",
+            "Average",
+            "GreaterThanThreshold",
+            lb.response_time_seconds,
+            60,
+            2,
+            "notBreaching",
+            f"Target response time above {lb.response_time_seconds:g} s for 2 minutes",
+        ),
+        AlarmSpec(
+            "unhealthy-hosts",
+            "AWS/ApplicationELB",
+            "UnHealthyHostCount",
+            "Maximum",
+            "GreaterThanThreshold",
+            lb.unhealthy_hosts,
+            60,
+            2,
+            "missing",
+            f"More than {lb.unhealthy_hosts} unhealthy targets for 2 minutes",
+        ),
     ]
 
 
 def service_alarms(settings: AlarmSettings) -> list[AlarmSpec]:
     svc = settings.services
     return [
-        AlarmSpec("cpu", "AWS/ECS", "CPUUtilization", "Average", "GreaterThanThreshold", svc.cpu_percent, 300, 2, "missing", f"Service CPU above {svc.cpu_percent:g} % for 10 minutes"),
-        AlarmSpec("memory", "AWS/ECS", "MemoryUtilization", "Average", "GreaterThanThreshold", svc.memory_percent, 300, 2, "missing", f"Service memory above {svc.memory_percent:g} % for 10 minutes"),
+        AlarmSpec(
+            "cpu",
+            "AWS/ECS",
+            "CPUUtilization",
+            "Average",
+            "GreaterThanThreshold",
+            svc.cpu_percent,
+            300,
+            2,
+            "missing",
+            f"Service CPU above {svc.cpu_percent:g} % for 10 minutes",
+        ),
+        AlarmSpec(
+            "memory",
+            "AWS/ECS",
+            "MemoryUtilization",
+            "Average",
+            "GreaterThanThreshold",
+            svc.memory_percent,
+            300,
+            2,
+            "missing",
+            f"Service memory above {svc.memory_percent:g} % for 10 minutes",
+        ),
     ]
 
 
 def no_running_task_alarm() -> AlarmSpec:
     """Without Container Insights there is no task count; ECS publishes a service's metrics only
     while it has running tasks, so no CPU samples for 5 minutes means none is running."""
-    return AlarmSpec("no-running-tasks", "AWS/ECS", "CPUUtilization", "SampleCount", "LessThanThreshold", 1, 60, 5, "breaching", "No task of the service has run for 5 minutes")
+    return AlarmSpec(
+        "no-running-tasks",
+        "AWS/ECS",
+        "CPUUtilization",
+        "SampleCount",
+        "LessThanThreshold",
+        1,
+        60,
+        5,
+        "breaching",
+        "No task of the service has run for 5 minutes",
+    )
 
 
 def dashboard_body(
@@ -121,7 +264,14 @@ def dashboard_body(
     """The original's six widgets, each metric with the dimensions CloudWatch publishes it under."""
 
     def widget(title: str, metrics: list[list[Any]], y_max: float | None = None) -> dict[str, Any]:
-        properties: dict[str, Any] = {"title": title, "region": region, "view": "timeSeries", "stacked": False, "period": DASHBOARD_PERIOD, "metrics": metrics}
+        properties: dict[str, Any] = {
+            "title": title,
+            "region": region,
+            "view": "timeSeries",
+            "stacked": False,
+            "period": DASHBOARD_PERIOD,
+            "metrics": metrics,
+        }
         if y_max is not None:
             properties["yAxis"] = {"left": {"min": 0, "max": y_max}}
         return {"type": "metric", "width": 12, "height": 6, "properties": properties}
@@ -132,7 +282,10 @@ def dashboard_body(
         usage = []
         for service in ecs_service_names:
             dims = ["ClusterName", ecs_cluster_name, "ServiceName", service]
-            usage += [["AWS/ECS", "CPUUtilization", *dims, {"label": f"{service} CPU"}], ["AWS/ECS", "MemoryUtilization", *dims, {"label": f"{service} memory"}]]
+            usage += [
+                ["AWS/ECS", "CPUUtilization", *dims, {"label": f"{service} CPU"}],
+                ["AWS/ECS", "MemoryUtilization", *dims, {"label": f"{service} memory"}],
+            ]
         widgets.append(widget("ECS CPU and memory (%)", usage, y_max=100))
     widgets.append(
         widget(
@@ -146,14 +299,20 @@ def dashboard_body(
     widgets.append(
         widget(
             "ALB target responses",
-            [["AWS/ApplicationELB", f"HTTPCode_Target_{code}_Count", *lb, {"stat": "Sum", "label": code}] for code in ("2XX", "4XX", "5XX")],
+            [
+                ["AWS/ApplicationELB", f"HTTPCode_Target_{code}_Count", *lb, {"stat": "Sum", "label": code}]
+                for code in ("2XX", "4XX", "5XX")
+            ],
         )
     )
     db = ["DBInstanceIdentifier", database_instance_id]
     widgets.append(
         widget(
             "RDS connections and CPU",
-            [["AWS/RDS", "DatabaseConnections", *db, {"label": "connections"}], ["AWS/RDS", "CPUUtilization", *db, {"label": "CPU %", "yAxis": "right"}]],
+            [
+                ["AWS/RDS", "DatabaseConnections", *db, {"label": "connections"}],
+                ["AWS/RDS", "CPUUtilization", *db, {"label": "CPU %", "yAxis": "right"}],
+            ],
         )
     )
     redis = []
@@ -246,7 +405,9 @@ class Alarms(pulumi.ComponentResource):
         def query(query_id: str, metric: str, stat: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
             return aws.cloudwatch.MetricAlarmMetricQueryArgs(
                 id=query_id,
-                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(namespace="ECS/ContainerInsights", metric_name=metric, dimensions=dims, period=60, stat=stat),
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace="ECS/ContainerInsights", metric_name=metric, dimensions=dims, period=60, stat=stat
+                ),
             )
 
         alarm = aws.cloudwatch.MetricAlarm(
@@ -254,7 +415,9 @@ class Alarms(pulumi.ComponentResource):
             metric_queries=[
                 query("desired", "DesiredTaskCount", "Maximum"),
                 query("running", "RunningTaskCount", "Minimum"),
-                aws.cloudwatch.MetricAlarmMetricQueryArgs(id="missing", expression="desired - running", label="tasks missing", return_data=True),
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="missing", expression="desired - running", label="tasks missing", return_data=True
+                ),
             ],
             comparison_operator="GreaterThanThreshold",
             threshold=0,

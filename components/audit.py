@@ -420,7 +420,9 @@ class Audit(pulumi.ComponentResource):
         trail_name = f"{args.name_prefix}-trail"
         trail_arn = pulumi.Output.concat("arn:aws:cloudtrail:", args.region, ":", args.account_id, ":trail/", trail_name)
         bucket, bucket_policy = self._bucket(
-            "cloudtrail", key, lambda arn, account: trail_bucket_policy(arn, account, f"arn:aws:cloudtrail:{args.region}:{account}:trail/{trail_name}")
+            "cloudtrail",
+            key,
+            lambda arn, account: trail_bucket_policy(arn, account, f"arn:aws:cloudtrail:{args.region}:{account}:trail/{trail_name}"),
         )
 
         group = aws.cloudwatch.LogGroup(
@@ -565,7 +567,9 @@ class Audit(pulumi.ComponentResource):
         for rule, (identifier, periodic) in rules.items():
             scope = None
             if rule in PRODUCTION_CONFIG_RULES:
-                scope = aws.cfg.RuleScopeArgs(compliance_resource_types=["AWS::RDS::DBInstance"], tag_key="Environment", tag_value="production")
+                scope = aws.cfg.RuleScopeArgs(
+                    compliance_resource_types=["AWS::RDS::DBInstance"], tag_key="Environment", tag_value="production"
+                )
             aws.cfg.Rule(
                 f"{name}-config-{rule}",
                 name=f"{args.name_prefix}-{rule}",

@@ -104,9 +104,7 @@ class EcsWorkload(pulumi.ComponentResource):
             name=f"{label}-task",
             description=f"What the {item.name} workload's own code may do in AWS",
             assume_role_policy=pulumi.Output.from_input(place.account_id).apply(
-                lambda account: json.dumps(
-                    service_trust("ecs-tasks.amazonaws.com", account, f"arn:aws:ecs:{place.region}:{account}:*")
-                )
+                lambda account: json.dumps(service_trust("ecs-tasks.amazonaws.com", account, f"arn:aws:ecs:{place.region}:{account}:*"))
             ),
             tags={"Name": f"{label}-task"},
             opts=child,

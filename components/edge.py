@@ -316,7 +316,9 @@ class Edge(pulumi.ComponentResource):
                 listener_arn=https.arn,
                 priority=RULE_PRIORITY_START + index,
                 conditions=[
-                    aws.lb.ListenerRuleConditionArgs(host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[hosts[workload.route.host]]))
+                    aws.lb.ListenerRuleConditionArgs(
+                        host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[hosts[workload.route.host]])
+                    )
                 ],
                 actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=groups[workload.name].arn)],
                 tags=self._tags(f"{workload.name}-host-rule"),

@@ -96,9 +96,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
             opts=child,
         )
 
-        access_entries = {
-            f"admin-{role}": self._admin_entry(account, role) for role in settings.admin_role_names
-        }
+        access_entries = {f"admin-{role}": self._admin_entry(account, role) for role in settings.admin_role_names}
         if settings.deploy_role_name:
             access_entries["ci-deploy"] = self._admin_entry(account, settings.deploy_role_name)
 
@@ -277,4 +275,3 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 )
             },
         )
-

@@ -31,8 +31,12 @@ CHARTS = {
         "https://aws.github.io/eks-charts", "aws-load-balancer-controller", "1.13.4", "kube-system", "aws-load-balancer-controller"
     ),
     # The chart's image follows the cluster's minor version (`autoscaler_image_tag`).
-    "cluster-autoscaler": Chart("https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.49.0", "kube-system", "cluster-autoscaler"),
-    "metrics-server": Chart("https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.12.2", "kube-system", "metrics-server"),
+    "cluster-autoscaler": Chart(
+        "https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.49.0", "kube-system", "cluster-autoscaler"
+    ),
+    "metrics-server": Chart(
+        "https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.12.2", "kube-system", "metrics-server"
+    ),
     # Serves external-secrets.io/v1 (ClusterSecretStore, ExternalSecret).
     "external-secrets": Chart("https://charts.external-secrets.io", "external-secrets", "0.19.2", "external-secrets", "external-secrets"),
 }
@@ -178,7 +182,10 @@ class Controllers(pulumi.ComponentResource):
             f"{name}-secret-store",
             api_version="external-secrets.io/v1",
             kind="ClusterSecretStore",
-            metadata={"name": SECRET_STORE_NAME, "labels": {"app.kubernetes.io/part-of": "ohmycoins", "app.kubernetes.io/managed-by": "pulumi"}},
+            metadata={
+                "name": SECRET_STORE_NAME,
+                "labels": {"app.kubernetes.io/part-of": "ohmycoins", "app.kubernetes.io/managed-by": "pulumi"},
+            },
             spec={
                 "provider": {
                     "aws": {

@@ -82,7 +82,9 @@ class Firewall(pulumi.ComponentResource):
         self._egress("app-out-https", app.id, 443, "HTTPS to AWS APIs, image registries and third-party APIs", cidr=INTERNET)
         resolver = vpc_resolver(args.vpc_cidr)
         for protocol in ("udp", "tcp"):
-            self._egress(f"app-out-dns-{protocol}", app.id, 53, f"DNS ({protocol.upper()}) to the VPC resolver", cidr=resolver, protocol=protocol)
+            self._egress(
+                f"app-out-dns-{protocol}", app.id, 53, f"DNS ({protocol.upper()}) to the VPC resolver", cidr=resolver, protocol=protocol
+            )
 
         self._ingress("database-in-app", database.id, POSTGRES_PORT, "PostgreSQL from the application tier", group=app.id)
         for cidr in args.settings.database_management_cidrs:

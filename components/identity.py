@@ -107,7 +107,12 @@ def deploy_iam_statements(account: str, name_prefix: str, stack: str) -> list[di
     ]
     return [
         {"Sid": "IamRead", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"},
-        {"Sid": "IamOwnRoles", "Effect": "Allow", "Action": ["iam:*Role*", "iam:*Policy*", "iam:*InstanceProfile*", "iam:Tag*", "iam:Untag*"], "Resource": own},
+        {
+            "Sid": "IamOwnRoles",
+            "Effect": "Allow",
+            "Action": ["iam:*Role*", "iam:*Policy*", "iam:*InstanceProfile*", "iam:Tag*", "iam:Untag*"],
+            "Resource": own,
+        },
         {
             # Roles the program does not name itself (auto-named by Pulumi) carry the provider's Stack tag.
             "Sid": "IamTaggedRoles",
@@ -134,9 +139,16 @@ def deploy_iam_statements(account: str, name_prefix: str, stack: str) -> list[di
             "Effect": "Deny",
             "Action": ["iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:PutRolePermissionsBoundary"],
             "Resource": "*",
-            "Condition": {"ArnEquals": {"iam:PolicyARN": ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"]}},
+            "Condition": {
+                "ArnEquals": {"iam:PolicyARN": ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"]}
+            },
         },
-        {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": f"arn:aws:iam::{account}:role/aws-service-role/*"},
+        {
+            "Sid": "ServiceLinkedRoles",
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": f"arn:aws:iam::{account}:role/aws-service-role/*",
+        },
     ]
 
 
@@ -172,7 +184,7 @@ class Identity(pulumi.ComponentResource):
                 f"{name}-github-oidc",
                 url=GITHUB_OIDC_URL,
                 client_id_lists=[STS_AUDIENCE],
-                tags={"Name": "github-actions"},
+                tags={"Name": f"{args.name_prefix}-github-oidc"},
                 # Every stack of the account trusts this provider: keep it when this stack goes.
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=True),
             )

@@ -12,6 +12,9 @@ from .config.kms import KmsSettings
 
 # Services that encrypt this stack's data with the key on behalf of the account's principals.
 DATA_SERVICES = ("rds", "elasticache", "secretsmanager")
+AUTOSCALING_ROLE = "AWSServiceRoleForAutoScaling"
+# Services that publish to the stack's KMS-encrypted SNS topics.
+PUBLISHING_SERVICES = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class EncryptionKeyArgs:
 
 
 def key_policy(account: str, region: str) -> dict:
-    """Administered by the account (IAM decides who), used by the data services and by CloudWatch Logs."""
+    """Administered by the account (IAM decides who); used by the data services, node volumes, alarms and Logs."""
     root = f"arn:aws:iam::{account}:root"
     return {
         "Version": "2012-10-17",
@@ -59,6 +62,31 @@ def key_policy(account: str, region: str) -> dict:
                         "kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in DATA_SERVICES],
                     }
                 },
+            },
+            {
+                # EC2 Auto Scaling (EKS node groups) encrypts node volumes with the key through its
+                # service-linked role, whose IAM policy grants no KMS. A condition on the principal
+                # ARN instead of naming the role keeps the policy valid before the role exists.
+                "Sid": "AutoScalingNodeVolumes",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:CallerAccount": account},
+                    "ArnEquals": {
+                        "aws:PrincipalArn": f"arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/{AUTOSCALING_ROLE}"
+                    },
+                },
+            },
+            {
+                # The stack's alert topic is encrypted with this key: CloudWatch alarms and EventBridge
+                # rules must be able to use it, or SNS drops their messages without a word.
+                "Sid": "AlarmsAndEventsPublishToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": list(PUBLISHING_SERVICES)},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
             },
             {
                 # CloudWatch Logs encrypts a log group's events itself; it may use the key only for

@@ -104,7 +104,17 @@ def allocatable(instance_type: str) -> Allocatable:
 
 _CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
 _MEMORY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$")
-_MEMORY_MIB = {None: 1 / 2**20, "Ki": 1 / 1024, "Mi": 1, "Gi": 1024, "Ti": 1024**2, "k": 1000 / 2**20, "M": 10**6 / 2**20, "G": 10**9 / 2**20, "T": 10**12 / 2**20}
+_MEMORY_MIB = {
+    None: 1 / 2**20,
+    "Ki": 1 / 1024,
+    "Mi": 1,
+    "Gi": 1024,
+    "Ti": 1024**2,
+    "k": 1000 / 2**20,
+    "M": 10**6 / 2**20,
+    "G": 10**9 / 2**20,
+    "T": 10**12 / 2**20,
+}
 
 
 def cpu_millicores(quantity: str) -> float:

@@ -128,9 +128,7 @@ def scheduler_cron(expr: str) -> str:
         raise CronError(f"'{expr}': unknown macro; use one of {', '.join(sorted(_MACROS))} or five fields")
     parts = text.split()
     if len(parts) != 5:
-        raise CronError(
-            f"'{expr}': has {len(parts)} field(s); a cron schedule has 5 (minute hour day-of-month month day-of-week)"
-        )
+        raise CronError(f"'{expr}': has {len(parts)} field(s); a cron schedule has 5 (minute hour day-of-month month day-of-week)")
     for field, part in zip(_FIELDS, parts, strict=True):
         _values(field, part, expr)
     minute, hour, day_of_month, month, day_of_week = parts

@@ -23,12 +23,12 @@ from .config.base import Model, Path, Problem, check_aws_name
 from .config.cache import CacheSettings
 from .config.ci import CiSettings
 from .config.database import DatabaseSettings
-from .config.eks import EksSettings
 from .config.edge import EdgeSettings
+from .config.eks import EksSettings
 from .config.firewall import FirewallSettings
 from .config.general import NAME_PREFIX_MAX, GeneralSettings
-from .config.monitoring import MonitoringSettings
 from .config.kms import KmsSettings
+from .config.monitoring import MonitoringSettings
 from .config.network import NetworkSettings
 from .config.runners import RunnerSettings, runner_fit_problems
 
@@ -170,7 +170,8 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
     assert isinstance(eks, EksSettings)
     if general.environment == "production" and eks.endpoint_public_access:
         for index in eks.open_to_internet():
-            problems.append((key_path("eks", ("publicAccessCidrs", index)), "production must not open the Kubernetes API to the whole internet"))
+            reason = "production must not open the Kubernetes API to the whole internet"
+            problems.append((key_path("eks", ("publicAccessCidrs", index)), reason))
     data_tier: tuple[tuple[str, DatabaseSettings | CacheSettings | SecretsSettings], ...] = (
         ("database", parsed["database"]),  # type: ignore[assignment]
         ("cache", parsed["cache"]),  # type: ignore[assignment]

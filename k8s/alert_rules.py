@@ -65,9 +65,7 @@ def cron_max_gap_seconds(expression: str) -> int:
     del dom, month
     # 28 days = 4 whole weeks starting on a Monday: weekday w of day d is (d + 1) % 7 (0 = Sunday).
     runs = [
-        ((day * 24 + h) * 60 + m) * 60
-        for day, h, m in itertools.product(range(28), sorted(hour), sorted(minute))
-        if (day + 1) % 7 in dow
+        ((day * 24 + h) * 60 + m) * 60 for day, h, m in itertools.product(range(28), sorted(hour), sorted(minute)) if (day + 1) % 7 in dow
     ]
     if not runs:
         raise ValueError(f"'{expression}' never runs")
@@ -125,7 +123,7 @@ def alert_rule_groups(apps_namespace: str, app_jobs: Sequence[str], cronjob_sche
                     "5m",
                     "warning",
                     "High CPU on node {{ $labels.instance }}",
-                    "CPU use is {{ $value | printf \"%.0f\" }} % (above 80 %) for 5 minutes.",
+                    'CPU use is {{ $value | printf "%.0f" }} % (above 80 %) for 5 minutes.',
                 ),
                 Rule(
                     "HighNodeMemory",
@@ -133,7 +131,7 @@ def alert_rule_groups(apps_namespace: str, app_jobs: Sequence[str], cronjob_sche
                     "5m",
                     "warning",
                     "High memory use on node {{ $labels.instance }}",
-                    "Memory use is {{ $value | printf \"%.0f\" }} % (above 85 %) for 5 minutes.",
+                    'Memory use is {{ $value | printf "%.0f" }} % (above 85 %) for 5 minutes.',
                 ),
                 Rule(
                     "LowDiskSpace",
@@ -141,7 +139,7 @@ def alert_rule_groups(apps_namespace: str, app_jobs: Sequence[str], cronjob_sche
                     "5m",
                     "warning",
                     "Low disk space on {{ $labels.instance }} {{ $labels.mountpoint }}",
-                    "Only {{ $value | printf \"%.0f\" }} % of the filesystem is free (below 15 %).",
+                    'Only {{ $value | printf "%.0f" }} % of the filesystem is free (below 15 %).',
                 ),
             ],
         ),
@@ -155,7 +153,7 @@ def alert_rule_groups(apps_namespace: str, app_jobs: Sequence[str], cronjob_sche
                     "5m",
                     "warning",
                     "Pod {{ $labels.namespace }}/{{ $labels.pod }} is restarting",
-                    "Its containers restarted {{ $value | printf \"%.0f\" }} times in the last 15 minutes.",
+                    'Its containers restarted {{ $value | printf "%.0f" }} times in the last 15 minutes.',
                 ),
                 Rule(
                     "PodCrashLooping",
@@ -200,11 +198,11 @@ def alert_rule_groups(apps_namespace: str, app_jobs: Sequence[str], cronjob_sche
                 ),
                 Rule(
                     "DatabaseConnectionFailures",
-                    f'sum by (namespace, job) (increase(database_connection_errors_total{{{ns}}}[5m])) > 0',
+                    f"sum by (namespace, job) (increase(database_connection_errors_total{{{ns}}}[5m])) > 0",
                     "5m",
                     "critical",
                     "{{ $labels.job }} cannot connect to the database",
-                    "{{ $value | printf \"%.0f\" }} connection errors in the last 5 minutes.",
+                    '{{ $value | printf "%.0f" }} connection errors in the last 5 minutes.',
                 ),
             ],
         ),

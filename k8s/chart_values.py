@@ -54,7 +54,9 @@ CHARTS: dict[str, Chart] = {
     "loki": Chart("loki", "6.29.0", "https://grafana.github.io/helm-charts"),
     "alloy": Chart("alloy", "0.12.5", "https://grafana.github.io/helm-charts"),
     # ARC publishes its charts to GHCR only; controller and scale sets must share a version.
-    "gha-runner-scale-set-controller": Chart("oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller", ARC_VERSION, None),
+    "gha-runner-scale-set-controller": Chart(
+        "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller", ARC_VERSION, None
+    ),
     "gha-runner-scale-set": Chart("oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set", ARC_VERSION, None),
 }
 
@@ -72,7 +74,13 @@ NODE_GROUP_LABEL = "ohmycoins.io/node-group"
 
 
 def _volume_claim(storage_class: str, size_gib: int) -> dict[str, Any]:
-    return {"spec": {"storageClassName": storage_class, "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": f"{size_gib}Gi"}}}}
+    return {
+        "spec": {
+            "storageClassName": storage_class,
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": f"{size_gib}Gi"}},
+        }
+    }
 
 
 def _restricted_container() -> dict[str, Any]:
@@ -113,7 +121,13 @@ def prometheus_stack_values(
         "kubeProxy": {"enabled": False},
         "defaultRules": {
             "create": True,
-            "rules": {"etcd": False, "kubeSchedulerAlerting": False, "kubeSchedulerRecording": False, "kubeControllerManager": False, "kubeProxy": False},
+            "rules": {
+                "etcd": False,
+                "kubeSchedulerAlerting": False,
+                "kubeSchedulerRecording": False,
+                "kubeControllerManager": False,
+                "kubeProxy": False,
+            },
         },
         "additionalPrometheusRulesMap": {"omc-alert-rules": {"groups": list(alert_rule_groups)}},
         "prometheus": {
@@ -145,7 +159,11 @@ def prometheus_stack_values(
         "alertmanager": {
             "config": dict(alertmanager_config),
             "service": {"type": "ClusterIP"},
-            "serviceAccount": {"create": True, "name": ALERTMANAGER_SERVICE_ACCOUNT, "annotations": {IRSA_ANNOTATION: alertmanager_role_arn}},
+            "serviceAccount": {
+                "create": True,
+                "name": ALERTMANAGER_SERVICE_ACCOUNT,
+                "annotations": {IRSA_ANNOTATION: alertmanager_role_arn},
+            },
             "alertmanagerSpec": {
                 "storage": {"volumeClaimTemplate": _volume_claim(storage_class, settings.alertmanager_volume_gib)},
                 "secrets": [receiver_secret] if receiver_secret else [],
@@ -157,8 +175,17 @@ def prometheus_stack_values(
             # Reached with `kubectl port-forward`, never a public load balancer.
             "service": {"type": "ClusterIP"},
             "ingress": {"enabled": False},
-            "persistence": {"enabled": True, "type": "pvc", "storageClassName": storage_class, "accessModes": ["ReadWriteOnce"], "size": f"{settings.grafana_volume_gib}Gi"},
-            "grafana.ini": {"server": {"root_url": "http://localhost:3000"}, "analytics": {"reporting_enabled": False, "check_for_updates": False}},
+            "persistence": {
+                "enabled": True,
+                "type": "pvc",
+                "storageClassName": storage_class,
+                "accessModes": ["ReadWriteOnce"],
+                "size": f"{settings.grafana_volume_gib}Gi",
+            },
+            "grafana.ini": {
+                "server": {"root_url": "http://localhost:3000"},
+                "analytics": {"reporting_enabled": False, "check_for_updates": False},
+            },
             "additionalDataSources": [
                 {"name": "Loki", "uid": "loki", "type": "loki", "access": "proxy", "url": LOKI_URL, "isDefault": False, "editable": False}
             ],
@@ -186,7 +213,10 @@ def prometheus_stack_values(
             },
             "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
         },
-        "prometheus-node-exporter": {"tolerations": TOLERATE_EVERYTHING, "resources": {"requests": dict(NODE_EXPORTER_REQUESTS), "limits": {"memory": "64Mi"}}},
+        "prometheus-node-exporter": {
+            "tolerations": TOLERATE_EVERYTHING,
+            "resources": {"requests": dict(NODE_EXPORTER_REQUESTS), "limits": {"memory": "64Mi"}},
+        },
         "kube-state-metrics": {"resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}},
     }
 
@@ -208,13 +238,23 @@ def loki_values(settings: MonitoringSettings, storage_class: str, region: str, b
             "commonConfig": {"replication_factor": 1},
             "schemaConfig": {
                 "configs": [
-                    {"from": "2025-01-01", "store": "tsdb", "object_store": object_store, "schema": "v13", "index": {"prefix": "loki_index_", "period": "24h"}}
+                    {
+                        "from": "2025-01-01",
+                        "store": "tsdb",
+                        "object_store": object_store,
+                        "schema": "v13",
+                        "index": {"prefix": "loki_index_", "period": "24h"},
+                    }
                 ]
             },
             "storage": storage,
             # Without the compactor's retention, `retention_period` deletes nothing (the original's bug).
             "compactor": {"retention_enabled": True, "delete_request_store": object_store, "working_directory": "/var/loki/compactor"},
-            "limits_config": {"retention_period": f"{settings.loki_retention_days * 24}h", "ingestion_rate_mb": 10, "ingestion_burst_size_mb": 20},
+            "limits_config": {
+                "retention_period": f"{settings.loki_retention_days * 24}h",
+                "ingestion_rate_mb": 10,
+                "ingestion_burst_size_mb": 20,
+            },
         },
         "serviceAccount": service_account,
         "singleBinary": {
@@ -337,12 +377,18 @@ def runner_pod_spec(group: RunnerGroup, node_selector: Mapping[str, str], tolera
     The spec is written out (not `containerMode: dind`) so the Docker sidecar gets requests and
     limits too, as the chart's values.yaml advises for any customisation.
     """
-    resources = {"requests": {"cpu": group.requests.cpu, "memory": group.requests.memory}, "limits": {"cpu": group.limits.cpu, "memory": group.limits.memory}}
+    resources = {
+        "requests": {"cpu": group.requests.cpu, "memory": group.requests.memory},
+        "limits": {"cpu": group.limits.cpu, "memory": group.limits.memory},
+    }
     runner: dict[str, Any] = {"name": "runner", "image": RUNNER_IMAGE, "command": ["/home/runner/run.sh"], "resources": resources}
     spec: dict[str, Any] = {"nodeSelector": dict(node_selector), "tolerations": [dict(t) for t in tolerations], "containers": [runner]}
     if not group.docker:
         return spec
-    runner["env"] = [{"name": "DOCKER_HOST", "value": "unix:///var/run/docker.sock"}, {"name": "RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", "value": "120"}]
+    runner["env"] = [
+        {"name": "DOCKER_HOST", "value": "unix:///var/run/docker.sock"},
+        {"name": "RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", "value": "120"},
+    ]
     runner["volumeMounts"] = [{"name": "work", "mountPath": "/home/runner/_work"}, {"name": "dind-sock", "mountPath": "/var/run"}]
     spec["initContainers"] = [
         {
@@ -372,7 +418,9 @@ def runner_pod_spec(group: RunnerGroup, node_selector: Mapping[str, str], tolera
     return spec
 
 
-def runner_scale_set_values(group: RunnerGroup, node_selector: Mapping[str, str], tolerations: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+def runner_scale_set_values(
+    group: RunnerGroup, node_selector: Mapping[str, str], tolerations: Sequence[Mapping[str, str]]
+) -> dict[str, Any]:
     """One gha-runner-scale-set: zero idle runners, up to the group's maximum."""
     return {
         "githubConfigUrl": group.github_config_url,

@@ -25,8 +25,10 @@ WRITABLE_PATHS = {"backend": ("/tmp",), "frontend": ("/tmp", "/var/cache/nginx",
 # Checkov checks that do not fit a workload on purpose; written on the object, with the reason.
 SKIP_IMAGE_DIGEST = "CKV_K8S_43=images are pinned by tag from the stack's own ECR repositories, which are tag-immutable"
 SKIP_SECRETS_AS_ENV = "CKV_K8S_35=the apps read settings from the environment; values come from External Secrets, never from a manifest"
-SKIP_JOB_PROBES = ("CKV_K8S_8=a scheduled job runs to completion and serves nothing to probe", "CKV_K8S_9=a scheduled job runs to completion and serves nothing to probe")
-SKIP_WORKER_PROBES = ("CKV_K8S_8=the collector loops on a timer and listens on no port", "CKV_K8S_9=the collector loops on a timer and listens on no port")
+SKIP_WORKER_PROBES = (
+    "CKV_K8S_8=the collector loops on a timer and listens on no port",
+    "CKV_K8S_9=the collector loops on a timer and listens on no port",
+)
 
 
 def pod_labels(item: Workload) -> dict[str, str]:
@@ -38,7 +40,9 @@ def selector(item: Workload) -> dict[str, str]:
     return {NAME_LABEL: item.name}
 
 
-def metadata(name: str, namespace: str | None, labels: Mapping[str, str] | None = None, annotations: Mapping[str, str] | None = None) -> dict:
+def metadata(
+    name: str, namespace: str | None, labels: Mapping[str, str] | None = None, annotations: Mapping[str, str] | None = None
+) -> dict:
     meta: dict[str, Any] = {"name": name, "labels": {**PART_OF, **(labels or {})}}
     if namespace is not None:
         meta["namespace"] = namespace
@@ -190,9 +194,7 @@ def _skips(item: Workload, has_secrets: bool) -> dict[str, str]:
     skips = [SKIP_IMAGE_DIGEST]
     if has_secrets:
         skips.append(SKIP_SECRETS_AS_ENV)
-    if item.kind == "job":
-        skips += SKIP_JOB_PROBES
-    elif item.kind == "worker":
+    if item.kind == "worker":
         skips += SKIP_WORKER_PROBES
     return checkov_skips(*skips)
 

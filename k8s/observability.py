@@ -40,7 +40,9 @@ from .chart_values import (
 from .manifests import NAME_LABEL
 
 
-def helm_release(name: str, chart_key: str, release: str, namespace: str, values: pulumi.Input[Mapping], opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:
+def helm_release(
+    name: str, chart_key: str, release: str, namespace: str, values: pulumi.Input[Mapping], opts: pulumi.ResourceOptions
+) -> k8s.helm.v3.Release:
     """A pinned chart from CHARTS, rolled back if it does not become ready."""
     chart = CHARTS[chart_key]
     return k8s.helm.v3.Release(
@@ -73,13 +75,38 @@ def sns_publish_policy(topic_arn: str, kms_key_arn: str) -> str:
     )
 
 
+def tls_only_bucket_policy(bucket_arn: str) -> str:
+    """Refuse every request to the bucket that does not use TLS."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        },
+        sort_keys=True,
+    )
+
+
 def loki_bucket_policy(bucket_arn: str, kms_key_arn: str) -> str:
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
                 {"Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
-                {"Sid": "Objects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": f"{bucket_arn}/*"},
+                {
+                    "Sid": "Objects",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                    "Resource": f"{bucket_arn}/*",
+                },
                 {"Sid": "EncryptObjects", "Effect": "Allow", "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": kms_key_arn},
             ],
         },
@@ -235,7 +262,9 @@ class Observability(pulumi.ComponentResource):
         self.grafana_admin_secret = GRAFANA_ADMIN_SECRET
         self.alertmanager_role_arn = alertmanager_role.role_arn
         self.prometheus_release = prometheus
-        self.register_outputs({"namespace": self.namespace, "alertmanager_role_arn": self.alertmanager_role_arn, "loki_bucket": self.loki_bucket})
+        self.register_outputs(
+            {"namespace": self.namespace, "alertmanager_role_arn": self.alertmanager_role_arn, "loki_bucket": self.loki_bucket}
+        )
 
     def _receiver_secret(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret | None:
         """Slack webhook and SMTP password as files for Alertmanager (`*_file` settings)."""
@@ -274,6 +303,12 @@ class Observability(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
+        aws.s3.BucketPolicy(
+            f"{name}-loki-bucket-tls-only",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(tls_only_bucket_policy),
+            opts=child,
+        )
         aws.s3.BucketOwnershipControls(
             f"{name}-loki-bucket-ownership",
             bucket=bucket.id,
@@ -309,7 +344,9 @@ class Observability(pulumi.ComponentResource):
                     filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
                     # The compactor deletes expired chunks; versioning keeps them a week longer.
                     noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=7),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=1),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=1
+                    ),
                 )
             ],
             opts=child,

@@ -4,7 +4,7 @@ stack rules (which relate resources, like a bucket and its public access block) 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
@@ -14,11 +14,39 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
+    proxy,
 )
 
 from .rules import RULES, Context, Resource, Rule
+from .rules.base import UNKNOWN
 
 LEVELS = {"mandatory": EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.ADVISORY}
+
+
+# What the engine sends for values a preview cannot know yet.
+_UNKNOWN_SENTINELS = {
+    proxy.UNKNOWN_BOOLEAN_VALUE,
+    proxy.UNKNOWN_NUMBER_VALUE,
+    proxy.UNKNOWN_STRING_VALUE,
+    proxy.UNKNOWN_ARRAY_VALUE,
+    proxy.UNKNOWN_ASSET_VALUE,
+    proxy.UNKNOWN_ARCHIVE_VALUE,
+    proxy.UNKNOWN_OBJECT_VALUE,
+}
+
+
+def plain(value: Any) -> Any:
+    """CrossGuard's props (proxies that raise on unknown values) as plain data, unknowns as the
+    offline plan writes them, so the rules see the same shapes in both places."""
+    if isinstance(value, Mapping):
+        raw = value["__target"] if isinstance(value, proxy._DictProxy) else value
+        return {key: plain(item) for key, item in raw.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        raw = value["__target"] if isinstance(value, proxy._ListProxy) else value
+        return [plain(item) for item in raw]
+    if isinstance(value, str) and value in _UNKNOWN_SENTINELS:
+        return UNKNOWN
+    return value
 
 
 def stack_of(urn: str) -> str:
@@ -46,10 +74,12 @@ def resource_policy(rule: Rule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in rule.types or rule.check is None:
             return
-        context = context_for(args.urn, args.provider.props if args.provider else None)
+        context = context_for(args.urn, plain(args.provider.props) if args.provider else None)
         if not rule.applies(context):
             return
-        resource = Resource(type=args.resource_type, name=args.name, inputs=args.props, urn=args.urn, protect=bool(args.opts.protect))
+        resource = Resource(
+            type=args.resource_type, name=args.name, inputs=plain(args.props), urn=args.urn, protect=bool(args.opts.protect)
+        )
         for message in rule.check(resource, context):
             report_violation(f"{rule.control}: {message}", None)
 
@@ -64,14 +94,14 @@ def stack_policy(rule: Rule) -> StackValidationPolicy:
             return
         first = args.resources[0]
         aws_provider = next((r.provider for r in args.resources if r.provider and r.provider.resource_type == "pulumi:providers:aws"), None)
-        context = context_for(first.urn, aws_provider.props if aws_provider else None)
+        context = context_for(first.urn, plain(aws_provider.props) if aws_provider else None)
         if not rule.applies(context):
             return
         resources = [
             Resource(
                 type=r.resource_type,
                 name=r.name,
-                inputs=r.props,
+                inputs=plain(r.props),
                 urn=r.urn,
                 protect=bool(r.opts.protect),
                 dependencies=tuple(d.urn for d in r.dependencies),
@@ -81,7 +111,9 @@ def stack_policy(rule: Rule) -> StackValidationPolicy:
         for resource, message in rule.stack_check(resources, context):
             report_violation(f"{rule.control}: {message}", resource.urn or None)
 
-    return StackValidationPolicy(name=rule.id, description=_description(rule), validate=validate, enforcement_level=LEVELS[rule.enforcement])
+    return StackValidationPolicy(
+        name=rule.id, description=_description(rule), validate=validate, enforcement_level=LEVELS[rule.enforcement]
+    )
 
 
 def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:

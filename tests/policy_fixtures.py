@@ -12,7 +12,9 @@ from policy.rules import types as t
 
 
 def res(type_: str, name: str = "r", protect: bool = False, depends: tuple[str, ...] = (), **inputs) -> Resource:
-    return Resource(type=type_, name=name, inputs=inputs, urn=f"urn:pulumi:test::ohmycoins::{type_}::{name}", protect=protect, dependencies=depends)
+    return Resource(
+        type=type_, name=name, inputs=inputs, urn=f"urn:pulumi:test::ohmycoins::{type_}::{name}", protect=protect, dependencies=depends
+    )
 
 
 def urn(type_: str, name: str) -> str:
@@ -52,7 +54,12 @@ def github_trust(condition) -> str:
 
 
 GH = "token.actions.githubusercontent.com"
-RESTRICTED = {"allowPrivilegeEscalation": False, "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED = {
+    "allowPrivilegeEscalation": False,
+    "runAsNonRoot": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 GOOD_CONTAINER = {
     "name": "app",
     "image": "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend:1.4.2",
@@ -97,7 +104,11 @@ GOOD_CACHE = dict(
     snapshotRetentionLimit=7,
 )
 GOOD_TRAIL = dict(
-    isMultiRegionTrail=True, enableLogFileValidation=True, kmsKeyId="arn:key", cloudWatchLogsGroupArn="arn:lg:*", cloudWatchLogsRoleArn="arn:role"
+    isMultiRegionTrail=True,
+    enableLogFileValidation=True,
+    kmsKeyId="arn:key",
+    cloudWatchLogsGroupArn="arn:lg:*",
+    cloudWatchLogsRoleArn="arn:role",
 )
 GOOD_EKS = dict(
     encryptionConfig={"resources": ["secrets"], "provider": {"keyArn": "arn:key"}},
@@ -105,7 +116,9 @@ GOOD_EKS = dict(
     enabledClusterLogTypes=["api", "audit", "authenticator", "controllerManager", "scheduler"],
 )
 PAB = dict(blockPublicAcls=True, blockPublicPolicy=True, ignorePublicAcls=True, restrictPublicBuckets=True)
-TLS_POLICY = policy_doc({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+TLS_POLICY = policy_doc(
+    {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+)
 
 
 def without(values: dict, key: str, replacement=None) -> dict:
@@ -129,7 +142,16 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
     "s3-default-encryption": (
         STG,
         [bucket],
-        [bucket, res(t.BUCKET_SSE[0], "sse", depends=(BUCKET_URN,), bucket="[unknown]", rules=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}])],
+        [
+            bucket,
+            res(
+                t.BUCKET_SSE[0],
+                "sse",
+                depends=(BUCKET_URN,),
+                bucket="[unknown]",
+                rules=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}],
+            ),
+        ],
     ),
     "log-group-kms": (STG, [res(t.LOG_GROUP, retentionInDays=30)], [res(t.LOG_GROUP, retentionInDays=30, kmsKeyId="arn:key")]),
     "sns-topic-encrypted": (STG, [res(t.SNS_TOPIC, name="alerts")], [res(t.SNS_TOPIC, kmsMasterKeyId="arn:key")]),
@@ -148,13 +170,22 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
     # encryption in transit
     "elasticache-transit-encryption": (
         STG,
-        [res(t.REPLICATION_GROUP, **without(GOOD_CACHE, "transitEncryptionEnabled", False)), res(t.REPLICATION_GROUP, "p", **GOOD_CACHE, transitEncryptionMode="preferred")],
+        [
+            res(t.REPLICATION_GROUP, **without(GOOD_CACHE, "transitEncryptionEnabled", False)),
+            res(t.REPLICATION_GROUP, "p", **GOOD_CACHE, transitEncryptionMode="preferred"),
+        ],
         [res(t.REPLICATION_GROUP, **GOOD_CACHE, transitEncryptionMode="required")],
     ),
     "rds-force-ssl": (
         STG,
-        [res(t.RDS_PARAMETER_GROUP, family="postgres17", parameters=[{"name": "rds.force_ssl", "value": "0"}]), res(t.RDS_PARAMETER_GROUP, "old", family="postgres14")],
-        [res(t.RDS_PARAMETER_GROUP, family="postgres17", parameters=[{"name": "log_connections", "value": "1"}]), res(t.RDS_PARAMETER_GROUP, "old", family="postgres14", parameters=[{"name": "rds.force_ssl", "value": "1"}])],
+        [
+            res(t.RDS_PARAMETER_GROUP, family="postgres17", parameters=[{"name": "rds.force_ssl", "value": "0"}]),
+            res(t.RDS_PARAMETER_GROUP, "old", family="postgres14"),
+        ],
+        [
+            res(t.RDS_PARAMETER_GROUP, family="postgres17", parameters=[{"name": "log_connections", "value": "1"}]),
+            res(t.RDS_PARAMETER_GROUP, "old", family="postgres14", parameters=[{"name": "rds.force_ssl", "value": "1"}]),
+        ],
     ),
     "alb-https-modern-tls": (
         STG,
@@ -164,18 +195,41 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
     "alb-http-redirects-only": (
         STG,
         [res(t.LISTENERS[0], protocol="HTTP", port=80, defaultActions=[{"type": "forward", "targetGroupArn": "arn:tg"}])],
-        [res(t.LISTENERS[0], protocol="HTTP", port=80, defaultActions=[{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}])],
+        [
+            res(
+                t.LISTENERS[0],
+                protocol="HTTP",
+                port=80,
+                defaultActions=[{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}],
+            )
+        ],
     ),
-    "alb-drops-invalid-headers": (STG, [res(t.LOAD_BALANCERS[0], loadBalancerType="application")], [res(t.LOAD_BALANCERS[0], loadBalancerType="application", dropInvalidHeaderFields=True)]),
+    "alb-drops-invalid-headers": (
+        STG,
+        [res(t.LOAD_BALANCERS[0], loadBalancerType="application")],
+        [res(t.LOAD_BALANCERS[0], loadBalancerType="application", dropInvalidHeaderFields=True)],
+    ),
     "s3-tls-only": (STG, [bucket], [bucket, res(t.BUCKET_POLICY[0], "bp", depends=(BUCKET_URN,), policy=TLS_POLICY)]),
     # public exposure
     "rds-not-public": (STG, [res(DB, **without(GOOD_DB, "publiclyAccessible", True))], [res(DB, **GOOD_DB)]),
     "sg-no-open-ingress": (
         STG,
-        [alb_sg, alb, open_rule(22, ALB_SG_URN, "ssh"), app_sg, open_rule(443, urn(t.SECURITY_GROUP, "app-sg"), "app-https"),
-         res(t.SECURITY_GROUP, "inline", ingress=[{"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "ipv6CidrBlocks": ["::/0"]}])],
-        [alb_sg, alb, open_rule(443, ALB_SG_URN, "https"), open_rule(80, ALB_SG_URN, "http"), app_sg,
-         res(t.SG_INGRESS_RULE, "from-alb", depends=(ALB_SG_URN,), referencedSecurityGroupId="sg-alb", fromPort=8000, toPort=8000)],
+        [
+            alb_sg,
+            alb,
+            open_rule(22, ALB_SG_URN, "ssh"),
+            app_sg,
+            open_rule(443, urn(t.SECURITY_GROUP, "app-sg"), "app-https"),
+            res(t.SECURITY_GROUP, "inline", ingress=[{"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "ipv6CidrBlocks": ["::/0"]}]),
+        ],
+        [
+            alb_sg,
+            alb,
+            open_rule(443, ALB_SG_URN, "https"),
+            open_rule(80, ALB_SG_URN, "http"),
+            app_sg,
+            res(t.SG_INGRESS_RULE, "from-alb", depends=(ALB_SG_URN,), referencedSecurityGroupId="sg-alb", fromPort=8000, toPort=8000),
+        ],
     ),
     "s3-public-access-block": (
         STG,
@@ -184,21 +238,49 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
     ),
     "eks-endpoint-restricted": (
         STG,
-        [res(t.EKS_CLUSTER, vpcConfig={"endpointPublicAccess": True}), res(t.EKS_COMPONENT, "c", endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"])],
+        [
+            res(t.EKS_CLUSTER, vpcConfig={"endpointPublicAccess": True}),
+            res(t.EKS_COMPONENT, "c", endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]),
+        ],
         [res(t.EKS_CLUSTER, **GOOD_EKS), res(t.EKS_COMPONENT, "c", endpointPublicAccess=True, publicAccessCidrs=["198.51.100.0/24"])],
     ),
     "subnet-no-auto-public-ip": (STG, [res(t.SUBNET, mapPublicIpOnLaunch=True)], [res(t.SUBNET, mapPublicIpOnLaunch=False)]),
     "default-sg-closed": (
         STG,
-        [vpc, res(t.DEFAULT_SG, "default", depends=(VPC_URN,), ingress=[{"protocol": "-1", "self": True, "fromPort": 0, "toPort": 0}], egress=[])],
+        [
+            vpc,
+            res(
+                t.DEFAULT_SG,
+                "default",
+                depends=(VPC_URN,),
+                ingress=[{"protocol": "-1", "self": True, "fromPort": 0, "toPort": 0}],
+                egress=[],
+            ),
+        ],
         [vpc, res(t.DEFAULT_SG, "default", depends=(VPC_URN,), ingress=[], egress=[])],
     ),
-    "ecs-no-public-ip": (STG, [res(t.ECS_SERVICE, networkConfiguration={"assignPublicIp": True})], [res(t.ECS_SERVICE, networkConfiguration={"assignPublicIp": False})]),
+    "ecs-no-public-ip": (
+        STG,
+        [res(t.ECS_SERVICE, networkConfiguration={"assignPublicIp": True})],
+        [res(t.ECS_SERVICE, networkConfiguration={"assignPublicIp": False})],
+    ),
     # resilience and recovery
     "rds-multi-az": (PROD, [res(DB, protect=True, **without(GOOD_DB, "multiAz", False))], [res(DB, protect=True, **GOOD_DB)]),
-    "rds-backup-retention": (PROD, [res(DB, protect=True, **without(GOOD_DB, "backupRetentionPeriod", 7))], [res(DB, protect=True, **GOOD_DB)]),
-    "rds-deletion-protection": (PROD, [res(DB, protect=True, **without(GOOD_DB, "deletionProtection", False))], [res(DB, protect=True, **GOOD_DB)]),
-    "rds-final-snapshot": (PROD, [res(DB, protect=True, **without(GOOD_DB, "skipFinalSnapshot", True))], [res(DB, protect=True, **GOOD_DB)]),
+    "rds-backup-retention": (
+        PROD,
+        [res(DB, protect=True, **without(GOOD_DB, "backupRetentionPeriod", 7))],
+        [res(DB, protect=True, **GOOD_DB)],
+    ),
+    "rds-deletion-protection": (
+        PROD,
+        [res(DB, protect=True, **without(GOOD_DB, "deletionProtection", False))],
+        [res(DB, protect=True, **GOOD_DB)],
+    ),
+    "rds-final-snapshot": (
+        PROD,
+        [res(DB, protect=True, **without(GOOD_DB, "skipFinalSnapshot", True))],
+        [res(DB, protect=True, **GOOD_DB)],
+    ),
     "elasticache-automatic-failover": (
         PROD,
         [res(t.REPLICATION_GROUP, protect=True, **without(GOOD_CACHE, "automaticFailoverEnabled", False))],
@@ -209,7 +291,11 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
         [res(t.REPLICATION_GROUP, protect=True, **without(GOOD_CACHE, "snapshotRetentionLimit", 0))],
         [res(t.REPLICATION_GROUP, protect=True, **GOOD_CACHE)],
     ),
-    "stateful-protected": (PROD, [res(DB, **GOOD_DB), res(t.KMS_KEY, enableKeyRotation=True)], [res(DB, protect=True, **GOOD_DB), res(t.KMS_KEY, protect=True)]),
+    "stateful-protected": (
+        PROD,
+        [res(DB, **GOOD_DB), res(t.KMS_KEY, enableKeyRotation=True)],
+        [res(DB, protect=True, **GOOD_DB), res(t.KMS_KEY, protect=True)],
+    ),
     "alb-deletion-protection": (
         PROD,
         [res(t.LOAD_BALANCERS[0], loadBalancerType="application", dropInvalidHeaderFields=True, accessLogs={"enabled": True})],
@@ -248,36 +334,86 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
     # iam
     "iam-no-star-on-star": (
         STG,
-        [res("aws:iam/rolePolicy:RolePolicy", policy=policy_doc({"Effect": "Allow", "Action": "*", "Resource": "*"})),
-         res(t.IAM_ROLE, "inline", inlinePolicies=[{"name": "admin", "policy": policy_doc({"Effect": "Allow", "Action": ["*"], "Resource": ["*"]})}])],
-        [res("aws:iam/rolePolicy:RolePolicy", policy=policy_doc({"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-                                                             {"Effect": "Deny", "Action": "*", "Resource": "*"}))],
+        [
+            res("aws:iam/rolePolicy:RolePolicy", policy=policy_doc({"Effect": "Allow", "Action": "*", "Resource": "*"})),
+            res(
+                t.IAM_ROLE,
+                "inline",
+                inlinePolicies=[{"name": "admin", "policy": policy_doc({"Effect": "Allow", "Action": ["*"], "Resource": ["*"]})}],
+            ),
+        ],
+        [
+            res(
+                "aws:iam/rolePolicy:RolePolicy",
+                policy=policy_doc(
+                    {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+                    {"Effect": "Deny", "Action": "*", "Resource": "*"},
+                ),
+            )
+        ],
     ),
     "iam-no-admin-attachment": (
         STG,
-        [res(t.IAM_ATTACHMENTS[0], role="ci", policyArn="arn:aws:iam::aws:policy/AdministratorAccess"),
-         res(t.IAM_ROLE, "legacy", managedPolicyArns=["arn:aws:iam::aws:policy/IAMFullAccess"])],
+        [
+            res(t.IAM_ATTACHMENTS[0], role="ci", policyArn="arn:aws:iam::aws:policy/AdministratorAccess"),
+            res(t.IAM_ROLE, "legacy", managedPolicyArns=["arn:aws:iam::aws:policy/IAMFullAccess"]),
+        ],
         [res(t.IAM_ATTACHMENTS[0], role="ci", policyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")],
     ),
-    "iam-no-user-policies": (STG, [res(t.IAM_USER_POLICIES[0], user="bob", policy="{}")], [res(t.IAM_ATTACHMENTS[0], role="ci", policyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")]),
+    "iam-no-user-policies": (
+        STG,
+        [res(t.IAM_USER_POLICIES[0], user="bob", policy="{}")],
+        [res(t.IAM_ATTACHMENTS[0], role="ci", policyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")],
+    ),
     "github-oidc-trust-pinned": (
         STG,
         [
             # The original's trust: any branch, any workflow of the repository.
-            res(t.IAM_ROLE, "original", assumeRolePolicy=github_trust({"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"}, "StringLike": {f"{GH}:sub": "repo:MarkLimmage/ohmycoins:*"}})),
-            res(t.IAM_ROLE, "no-aud", assumeRolePolicy=github_trust({"StringEquals": {f"{GH}:sub": "repo:MarkLimmage/ohmycoins:pull_request"}})),
-            res(t.IAM_ROLE, "wildcard", assumeRolePolicy=github_trust({"StringEquals": {f"{GH}:aud": "sts.amazonaws.com", f"{GH}:sub": "repo:MarkLimmage/*:ref:refs/heads/main"}})),
+            res(
+                t.IAM_ROLE,
+                "original",
+                assumeRolePolicy=github_trust(
+                    {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"}, "StringLike": {f"{GH}:sub": "repo:MarkLimmage/ohmycoins:*"}}
+                ),
+            ),
+            res(
+                t.IAM_ROLE,
+                "no-aud",
+                assumeRolePolicy=github_trust({"StringEquals": {f"{GH}:sub": "repo:MarkLimmage/ohmycoins:pull_request"}}),
+            ),
+            res(
+                t.IAM_ROLE,
+                "wildcard",
+                assumeRolePolicy=github_trust(
+                    {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com", f"{GH}:sub": "repo:MarkLimmage/*:ref:refs/heads/main"}}
+                ),
+            ),
         ],
-        [res(t.IAM_ROLE, "pinned", assumeRolePolicy=github_trust({"StringEquals": {f"{GH}:aud": "sts.amazonaws.com", f"{GH}:sub": "repo:MarkLimmage/ohmycoins:environment:production"}}))],
+        [
+            res(
+                t.IAM_ROLE,
+                "pinned",
+                assumeRolePolicy=github_trust(
+                    {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com", f"{GH}:sub": "repo:MarkLimmage/ohmycoins:environment:production"}}
+                ),
+            )
+        ],
     ),
     # kubernetes pods
     "pod-security-restricted": (
         STG,
-        [deployment(securityContext={"runAsNonRoot": True}), cronjob(securityContext={**RESTRICTED, "capabilities": {"drop": ["ALL"], "add": ["SYS_ADMIN"]}})],
+        [
+            deployment(securityContext={"runAsNonRoot": True}),
+            cronjob(securityContext={**RESTRICTED, "capabilities": {"drop": ["ALL"], "add": ["SYS_ADMIN"]}}),
+        ],
         [deployment(), cronjob()],
     ),
     "pod-no-privileged": (STG, [deployment(securityContext={**RESTRICTED, "privileged": True})], [deployment()]),
-    "pod-no-host-namespaces": (STG, [deployment(spec_extra={"hostNetwork": True}), deployment("b", spec_extra={"hostPID": True})], [deployment()]),
+    "pod-no-host-namespaces": (
+        STG,
+        [deployment(spec_extra={"hostNetwork": True}), deployment("b", spec_extra={"hostPID": True})],
+        [deployment()],
+    ),
     "pod-resource-limits": (STG, [deployment(resources={"requests": {"cpu": "100m"}})], [deployment()]),
     "pod-no-hostpath": (
         STG,
@@ -286,7 +422,11 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
     ),
     "image-tag-pinned": (
         PROD,
-        [deployment(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend:latest"), cronjob(image="ghcr.io/marklimmage/ohmycoins-backend"), task(image="backend:latest")],
+        [
+            deployment(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend:latest"),
+            cronjob(image="ghcr.io/marklimmage/ohmycoins-backend"),
+            task(image="backend:latest"),
+        ],
         [deployment(), cronjob(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend@sha256:" + "a" * 64), task()],
     ),
     "ecs-no-privileged": (STG, [task(privileged=True)], [task(privileged=False)]),

@@ -68,7 +68,7 @@ def test_cache_alarms_watch_every_node_by_cache_cluster_id(any_plan):
     nodes = [f"{group['replicationGroupId']}-{i:03d}" for i in range(1, group["numCacheClusters"] + 1)]
     for key, expected in REDIS.items():
         watched = []
-        for index, node in enumerate(nodes, start=1):
+        for index in range(1, len(nodes) + 1):
             alarm = alarms[f"{key}-{index:03d}"]
             check(alarm, expected, any_plan)
             watched.append(alarm.inputs["dimensions"]["CacheClusterId"])
@@ -126,7 +126,11 @@ def test_running_below_desired_uses_container_insights_or_a_no_task_alarm(any_pl
             assert (alarm.inputs["comparisonOperator"], alarm.inputs["threshold"]) == ("GreaterThanThreshold", 0)
         else:
             alarm = alarms[f"ecs-{service}-no-running-tasks"]
-            assert (alarm.inputs["metricName"], alarm.inputs["statistic"], alarm.inputs["treatMissingData"]) == ("CPUUtilization", "SampleCount", "breaching")
+            assert (alarm.inputs["metricName"], alarm.inputs["statistic"], alarm.inputs["treatMissingData"]) == (
+                "CPUUtilization",
+                "SampleCount",
+                "breaching",
+            )
         assert alarm.inputs["alarmActions"] == [topic_arn(any_plan)] == alarm.inputs["okActions"]
 
 
@@ -148,7 +152,13 @@ def test_dashboard_is_named_per_stack_and_has_the_originals_widgets(any_plan):
     board = any_plan.one(DASHBOARD)
     assert board.inputs["dashboardName"] == f"ohmycoins-{any_plan.stack}-infrastructure"
     titles = [w["properties"]["title"] for w in dashboard(any_plan)["widgets"]]
-    expected = ["ECS CPU and memory (%)", "ALB target response time (s)", "ALB target responses", "RDS connections and CPU", "Redis hit rate and engine CPU (%)"]
+    expected = [
+        "ECS CPU and memory (%)",
+        "ALB target response time (s)",
+        "ALB target responses",
+        "RDS connections and CPU",
+        "Redis hit rate and engine CPU (%)",
+    ]
     if _insights(any_plan) != "disabled":
         expected.append("ECS desired vs running tasks")
     assert titles == expected
@@ -159,8 +169,12 @@ def test_dashboard_references_only_resources_in_the_plan(any_plan):
         "DBInstanceIdentifier": {any_plan.one("aws:rds/instance:Instance").inputs["identifier"]},
         "ClusterName": {any_plan.one("aws:ecs/cluster:Cluster").inputs["name"]},
         "ServiceName": {s.inputs["name"] for s in any_plan.all("aws:ecs/service:Service")},
-        "CacheClusterId": {a.inputs["dimensions"]["CacheClusterId"] for a in any_plan.all(ALARM) if "CacheClusterId" in a.inputs.get("dimensions", {})},
-        "LoadBalancer": {a.inputs["dimensions"]["LoadBalancer"] for a in any_plan.all(ALARM) if "LoadBalancer" in a.inputs.get("dimensions", {})},
+        "CacheClusterId": {
+            a.inputs["dimensions"]["CacheClusterId"] for a in any_plan.all(ALARM) if "CacheClusterId" in a.inputs.get("dimensions", {})
+        },
+        "LoadBalancer": {
+            a.inputs["dimensions"]["LoadBalancer"] for a in any_plan.all(ALARM) if "LoadBalancer" in a.inputs.get("dimensions", {})
+        },
     }
     seen = set()
     for widget in dashboard(any_plan)["widgets"]:

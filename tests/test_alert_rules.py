@@ -38,7 +38,13 @@ EXPECTED = {
 
 def test_all_13_rules_are_present_in_the_originals_groups():
     groups = alert_rule_groups("apps", ["backend"], SCHEDULES)
-    assert [g["name"] for g in groups] == ["infrastructure_alerts", "pod_alerts", "application_alerts", "collector_alerts", "storage_alerts"]
+    assert [g["name"] for g in groups] == [
+        "infrastructure_alerts",
+        "pod_alerts",
+        "application_alerts",
+        "collector_alerts",
+        "storage_alerts",
+    ]
     assert [g["interval"] for g in groups] == ["30s", "30s", "30s", "60s", "30s"]
     assert sorted(r["alert"] for g in groups for r in g["rules"]) == sorted(EXPECTED)
 
@@ -109,7 +115,14 @@ def test_rules_without_apps_on_eks_still_render():
 
 @pytest.mark.parametrize(
     "schedule, gap",
-    [("0 * * * *", 3600), ("0 2 * * *", 86400), ("*/15 * * * *", 900), ("0 2 * * 1", 604800), ("0 2,14 * * *", 43200), ("0 9 * * 1-5", 3 * 86400)],
+    [
+        ("0 * * * *", 3600),
+        ("0 2 * * *", 86400),
+        ("*/15 * * * *", 900),
+        ("0 2 * * 1", 604800),
+        ("0 2,14 * * *", 43200),
+        ("0 9 * * 1-5", 3 * 86400),
+    ],
 )
 def test_cron_max_gap(schedule, gap):
     assert cron_max_gap_seconds(schedule) == gap

@@ -165,7 +165,13 @@ MONITORING = MonitoringSettings.model_validate(
     {"enabled": True, "prometheusRetentionDays": 15, "prometheusVolumeGib": 50, "lokiRetentionDays": 30, "lokiStorage": "s3"}
 )
 GROUP = RunnerGroup.model_validate(
-    {"name": "ohmycoins-staging", "githubConfigUrl": "https://github.com/MarkLimmage/ohmycoins", "maxRunners": 3, "requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+    {
+        "name": "ohmycoins-staging",
+        "githubConfigUrl": "https://github.com/MarkLimmage/ohmycoins",
+        "maxRunners": 3,
+        "requests": {"cpu": "1", "memory": "2Gi"},
+        "limits": {"cpu": "2", "memory": "4Gi"},
+    }
 )
 RUNNER_SELECTOR = {"ohmycoins.io/node-group": "runners"}
 RUNNER_TOLERATIONS = [{"key": "github-runners", "operator": "Equal", "value": "true", "effect": "NoSchedule"}]
@@ -178,7 +184,9 @@ def built_values() -> dict[str, dict]:
             cluster="ohmycoins-production",
             environment="production",
             storage_class="gp3",
-            alertmanager_config=alertmanager_config(Receivers(region="ap-southeast-2", topic_arn="arn:aws:sns:ap-southeast-2:123456789012:t")),
+            alertmanager_config=alertmanager_config(
+                Receivers(region="ap-southeast-2", topic_arn="arn:aws:sns:ap-southeast-2:123456789012:t")
+            ),
             alertmanager_role_arn="arn:aws:iam::123456789012:role/am",
             receiver_secret="alertmanager-receivers",
             alert_rule_groups=alert_rule_groups("apps", ["backend"], {}),

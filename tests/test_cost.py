@@ -9,14 +9,14 @@ import pytest
 from tools.cost import (
     PRICERS,
     PriceBook,
+    _document,
     cost_report,
-    main,
     price_book,
+    render_comparison,
     render_summary,
     runs_per_month,
     spot_split,
     unpriced_types,
-    _document,
 )
 from tools.plan_model import Plan, PlannedResource
 
@@ -86,7 +86,10 @@ def test_fargate_spot_and_task_sizes():
         dependencies=[definition.urn],
     )
     assert lines_of(definition, service) == pytest.approx(2 * (0.04856 + 2 * 0.00532) * 730)
-    assert spot_split(4, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 1}]) == (2.5, 1.5)
+    assert spot_split(4, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 1}]) == (
+        2.5,
+        1.5,
+    )
     assert spot_split(3, None) == (3.0, 0.0)
 
 
@@ -120,9 +123,16 @@ def test_usage_overrides_per_stack_and_by_name():
     assert staging.use("log_gb_month", "database-postgresql-logs") == 0.5
 
 
-def test_compare_prints_both_totals(capsys):
-    assert main(["--compare", "staging", "production"]) == 0
-    out = capsys.readouterr().out
+def test_compare_prints_both_totals(staging_plan, production_plan):
+    out = render_comparison(cost_report(staging_plan), cost_report(production_plan))
     assert re.search(r"TOTAL / month\s+[\d,]+\.\d\d\s+[\d,]+\.\d\d", out)
     assert "staging: every billable resource priced" in out
     assert "production: every billable resource priced" in out
+
+
+def test_make_plan_summary_ends_with_total_and_top_lines(staging_plan):
+    summary = render_summary(cost_report(staging_plan))
+    lines = summary.splitlines()
+    assert re.fullmatch(r"Monthly cost of stack 'staging': \$[\d,]+\.\d\d .*", lines[0])
+    assert len(lines) == 1 + 8
+    assert "UNPRICED" not in summary

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tools.diagram import INTERNET, build, to_mermaid, to_svg
-from tools.plan import main as plan_main
+from tools.diagram import INTERNET, build, to_mermaid, to_svg, write_diagrams
 
 
 def edge_types(diagram):
@@ -45,8 +44,8 @@ def test_svg_is_well_formed_and_mermaid_has_the_groups(production_plan, tmp_path
     assert mermaid.count("subgraph") == len([g for g in diagram.groups if g.nodes])
 
 
-def test_cli_writes_both_forms(tmp_path, capsys):
+def test_writes_both_forms(production_plan, tmp_path):
     svg, md = tmp_path / "prod.svg", tmp_path / "prod.md"
-    assert plan_main(["production", "--diagram", str(svg), "--mermaid", str(md)]) == 0
+    write_diagrams(production_plan, svg=svg, mermaid=md)
     assert svg.read_text().startswith("<svg")
     assert "```mermaid" in md.read_text()

@@ -212,10 +212,25 @@ def test_a_domainless_stack_that_allows_plain_http_gets_one_http_listener_with_a
             "ohmycoins:edge.hostedZone",
             "does not contain the domain",
         ),
-        ("staging", lambda c: c["ohmycoins:edge"].update(frontendHost="Dashboard!"), "ohmycoins:edge.frontendHost", "not a lowercase DNS name"),
+        (
+            "staging",
+            lambda c: c["ohmycoins:edge"].update(frontendHost="Dashboard!"),
+            "ohmycoins:edge.frontendHost",
+            "not a lowercase DNS name",
+        ),
         ("staging", lambda c: c["ohmycoins:edge"].update(wafRateLimit=5), "ohmycoins:edge.wafRateLimit", "greater than or equal to 10"),
-        ("staging", lambda c: c["ohmycoins:edge"].pop("accessLogExpiryDays"), "ohmycoins:edge.accessLogExpiryDays", "required setting is missing"),
-        ("staging", lambda c: c["ohmycoins:edge"].update(wafLogRetentionDays=10), "ohmycoins:edge.wafLogRetentionDays", "not a CloudWatch Logs retention"),
+        (
+            "staging",
+            lambda c: c["ohmycoins:edge"].pop("accessLogExpiryDays"),
+            "ohmycoins:edge.accessLogExpiryDays",
+            "required setting is missing",
+        ),
+        (
+            "staging",
+            lambda c: c["ohmycoins:edge"].update(wafLogRetentionDays=10),
+            "ohmycoins:edge.wafLogRetentionDays",
+            "not a CloudWatch Logs retention",
+        ),
     ],
 )
 def test_bad_edge_settings_are_refused_naming_the_key(plan_variant, stack, change, key, reason):

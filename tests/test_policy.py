@@ -150,7 +150,9 @@ def _validate(policy, args) -> list[str]:
 
 def test_crossguard_resource_policy_reports_a_violation():
     policy = next(p for p in policies() if p.name == "rds-multi-az")
-    assert _validate(policy, _Args("aws:rds/instance:Instance", {"multiAz": False})) == ["AWS FSBP RDS.5: multiAz must be true in production"]
+    assert _validate(policy, _Args("aws:rds/instance:Instance", {"multiAz": False})) == [
+        "AWS FSBP RDS.5: multiAz must be true in production"
+    ]
     assert _validate(policy, _Args("aws:rds/instance:Instance", {"multiAz": True})) == []
 
 
@@ -161,3 +163,20 @@ def test_crossguard_stack_policy_reports_a_violation():
     reported: list[tuple[str, str | None]] = []
     policy._StackValidationPolicy__validate(stack, lambda message, urn=None: reported.append((message, urn)))
     assert reported == [("AWS FSBP EC2.6 / CIS AWS 3.9: no aws.ec2.FlowLog for this VPC", vpc.urn)]
+
+
+def test_readme_lists_every_rule_with_its_control():
+    readme = (PROJECT_DIR / "README.md").read_text()
+    for rule in RULES:
+        assert f"| `{rule.id}` | {rule.category} | {rule.control} |" in readme, rule.id
+
+
+def test_crossguard_props_become_plain_data_with_unknowns_marked():
+    from pulumi_policy import proxy
+
+    from policy.pack import plain
+
+    props = proxy.unknown_checking_proxy(
+        {"kmsKeyId": proxy.UNKNOWN_STRING_VALUE, "rules": [{"cidrIpv4": "0.0.0.0/0", "fromPort": 22}], "enabled": True}
+    )
+    assert plain(props) == {"kmsKeyId": "[unknown]", "rules": [{"cidrIpv4": "0.0.0.0/0", "fromPort": 22}], "enabled": True}

@@ -105,7 +105,10 @@ def test_offline_diff_needs_no_credentials_and_serves_forks():
     assert "tools.plan diff" in scripts and "--markdown" in scripts
     assert "GITHUB_STEP_SUMMARY" in scripts
     checkouts = steps_using(job, "actions/checkout")
-    assert {c["with"]["ref"] for c in checkouts} == {"${{ github.event.pull_request.base.sha }}", "${{ github.event.pull_request.head.sha }}"}
+    assert {c["with"]["ref"] for c in checkouts} == {
+        "${{ github.event.pull_request.base.sha }}",
+        "${{ github.event.pull_request.head.sha }}",
+    }
     assert all(c["with"]["persist-credentials"] is False for c in checkouts)
     comment = document["jobs"]["comment-diff"]
     assert comment["permissions"] == {"pull-requests": "write"}

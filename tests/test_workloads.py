@@ -125,7 +125,13 @@ def test_plain_environment_has_connections_and_no_secret_names():
 def test_overrides_change_sizes_and_counts_only_of_the_named_workload():
     changed = apply_overrides(CATALOG, {"backend": Override(cpu=1024, memory=2048, desired_count=2, min_count=2, max_count=10)})
     backend = workload("backend", changed)
-    assert (backend.cpu, backend.memory, backend.desired_count, backend.scaling.min_count, backend.scaling.max_count) == (1024, 2048, 2, 2, 10)
+    assert (backend.cpu, backend.memory, backend.desired_count, backend.scaling.min_count, backend.scaling.max_count) == (
+        1024,
+        2048,
+        2,
+        2,
+        10,
+    )
     assert workload("frontend", changed) == workload("frontend")
     with pytest.raises(KeyError, match="bakend"):
         apply_overrides(CATALOG, {"bakend": Override(cpu=256)})

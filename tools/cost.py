@@ -354,7 +354,10 @@ def _kms_key(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str,
 
 def _secret(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
     calls = book.use("secrets_api_calls_10k_per_secret")
-    return [("secret", book.price("secretsmanager.secret_month")), (f"{calls}0k API calls", book.price("secretsmanager.api_calls_10k") * calls)]
+    return [
+        ("secret", book.price("secretsmanager.secret_month")),
+        (f"{calls}0k API calls", book.price("secretsmanager.api_calls_10k") * calls),
+    ]
 
 
 def _web_acl(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
@@ -369,19 +372,33 @@ def _web_acl(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str,
 
 def _zone(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
     queries = book.use("route53_queries_million")
-    return [("hosted zone", book.price("route53.hosted_zone_month")), (f"{queries} M queries", book.price("route53.standard_queries_million") * queries)]
+    return [
+        ("hosted zone", book.price("route53.hosted_zone_month")),
+        (f"{queries} M queries", book.price("route53.standard_queries_million") * queries),
+    ]
 
 
 def _guardduty(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
     use = book.use("guardduty")
     lines = [
-        (f"{use['cloudtrail_events_million']} M management events", book.price("guardduty.cloudtrail_events_million") * use["cloudtrail_events_million"]),
+        (
+            f"{use['cloudtrail_events_million']} M management events",
+            book.price("guardduty.cloudtrail_events_million") * use["cloudtrail_events_million"],
+        ),
         (f"{use['vpc_dns_logs_gb']} GB flow and DNS logs", book.price("guardduty.vpc_dns_logs_gb") * use["vpc_dns_logs_gb"]),
-        (f"{use['s3_data_events_million']} M S3 data events", book.price("guardduty.s3_data_events_million") * use["s3_data_events_million"]),
-        (f"{use['eks_audit_events_million']} M EKS audit events", book.price("guardduty.eks_audit_events_million") * use["eks_audit_events_million"]),
+        (
+            f"{use['s3_data_events_million']} M S3 data events",
+            book.price("guardduty.s3_data_events_million") * use["s3_data_events_million"],
+        ),
+        (
+            f"{use['eks_audit_events_million']} M EKS audit events",
+            book.price("guardduty.eks_audit_events_million") * use["eks_audit_events_million"],
+        ),
     ]
     if use["runtime_vcpus"]:
-        lines.append((f"runtime monitoring of {use['runtime_vcpus']} vCPU", book.price("guardduty.runtime_vcpu_month") * use["runtime_vcpus"]))
+        lines.append(
+            (f"runtime monitoring of {use['runtime_vcpus']} vCPU", book.price("guardduty.runtime_vcpu_month") * use["runtime_vcpus"])
+        )
     return lines
 
 
@@ -548,7 +565,9 @@ def render_report(report: CostReport, every_line: bool = False) -> str:
             lines.append(f"    {resource:<40} ${monthly:>9,.2f}  {type_}")
             if every_line:
                 lines += [
-                    f"        {line.what}: ${line.monthly:,.2f}" for line in report.lines if line.resource == resource and line.type == type_
+                    f"        {line.what}: ${line.monthly:,.2f}"
+                    for line in report.lines
+                    if line.resource == resource and line.type == type_
                 ]
     lines += ["", f"{'TOTAL':<28} ${report.total:>10,.2f}"]
     if report.unpriced:
@@ -566,7 +585,9 @@ def render_comparison(first: CostReport, second: CostReport) -> str:
     lines.append(f"{'TOTAL / month':<{width}}  {first.total:>12,.2f}  {second.total:>12,.2f}  {second.total - first.total:>+12,.2f}")
     for report in (first, second):
         lines.append(
-            f"{report.stack}: unpriced billable types: {', '.join(report.unpriced)}" if report.unpriced else f"{report.stack}: every billable resource priced"
+            f"{report.stack}: unpriced billable types: {', '.join(report.unpriced)}"
+            if report.unpriced
+            else f"{report.stack}: every billable resource priced"
         )
     return "\n".join(lines) + "\n"
 

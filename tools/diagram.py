@@ -407,7 +407,12 @@ def layout(diagram: Diagram) -> tuple[dict[str, Box], dict[str, Box], float, flo
             height = HEADER + PADDING + len(group.nodes) * (NODE_HEIGHT + NODE_GAP) - NODE_GAP + PADDING
             group_boxes[group.id] = Box(x_of[col], y, COLUMN_WIDTH, height)
             for index, node in enumerate(group.nodes):
-                node_boxes[node.id] = Box(x_of[col] + (COLUMN_WIDTH - NODE_WIDTH) / 2, y + HEADER + PADDING + index * (NODE_HEIGHT + NODE_GAP), NODE_WIDTH, NODE_HEIGHT)
+                node_boxes[node.id] = Box(
+                    x_of[col] + (COLUMN_WIDTH - NODE_WIDTH) / 2,
+                    y + HEADER + PADDING + index * (NODE_HEIGHT + NODE_GAP),
+                    NODE_WIDTH,
+                    NODE_HEIGHT,
+                )
             y += height + GROUP_GAP
         heights[col] = y
     height = max(heights.values(), default=MARGIN * 4) + MARGIN
@@ -493,10 +498,16 @@ def to_svg(diagram: Diagram) -> str:
             box = node_boxes[node.id]
             out.append(f'<rect x="{box.x}" y="{box.y}" width="{box.w}" height="{box.h}" rx="6" fill="#ffffff" stroke="#5b6b7c"/>')
             if node.detail:
-                out.append(f'<text x="{box.x + 10}" y="{box.y + 15}" font-weight="bold" fill="#111">{escape(_fit(node_text(node), box.w - 16))}</text>')
-                out.append(f'<text x="{box.x + 10}" y="{box.y + 30}" font-size="10.5" fill="#555">{escape(_fit(node.detail, box.w - 10))}</text>')
+                out.append(
+                    f'<text x="{box.x + 10}" y="{box.y + 15}" font-weight="bold" fill="#111">{escape(_fit(node_text(node), box.w - 16))}</text>'
+                )
+                out.append(
+                    f'<text x="{box.x + 10}" y="{box.y + 30}" font-size="10.5" fill="#555">{escape(_fit(node.detail, box.w - 10))}</text>'
+                )
             else:
-                out.append(f'<text x="{box.x + 10}" y="{box.mid_y + 4}" font-weight="bold" fill="#111">{escape(_fit(node_text(node), box.w - 16))}</text>')
+                out.append(
+                    f'<text x="{box.x + 10}" y="{box.mid_y + 4}" font-weight="bold" fill="#111">{escape(_fit(node_text(node), box.w - 16))}</text>'
+                )
     out += labels
     legend_y = height - 14
     out.append(

@@ -103,12 +103,14 @@ def warnings_for_change(before: PlannedResource, after: PlannedResource, paths: 
     if forcing := replacing_inputs(after.type, paths):
         what = kind or "resource"
         warnings.append(f"REPLACES the {what}: {', '.join(forcing)} cannot change in place (data lost unless restored)")
-    if disruptive := disruptive_inputs(after.type, paths):
-        warnings.append(f"in place with an outage: {', '.join(disruptive)}")
-    if kind and not warnings:
+    elif disruptive := disruptive_inputs(after.type, paths):
+        warnings.append(f"modifies the stateful {kind or 'resource'} in place, with an outage: {', '.join(disruptive)}")
+    elif kind:
         warnings.append(f"modifies a stateful {kind}")
     if before.protect or after.protect:
-        warnings.append("protected")
+        warnings.append(
+            "protected: `pulumi up` refuses to delete or replace it" if any("REPLACES" in w for w in warnings) else "protected resource"
+        )
     return warnings
 
 

@@ -72,6 +72,16 @@ def _generic_arn(ctx: MockContext) -> str:
     return ctx.arn(module, f"{kind}/{ctx.physical_name}")
 
 
+def _eks_node_group(c: MockContext) -> dict[str, Any]:
+    name = c.inputs.get("nodeGroupNamePrefix", "") + _digest(c.name, 20)
+    return {
+        "nodeGroupName": name,
+        "arn": c.arn("eks", f"nodegroup/{c.inputs.get('clusterName')}/{name}/{_digest(c.name, 8)}"),
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{_digest(c.name, 8)}"}]}],
+        "status": "ACTIVE",
+    }
+
+
 OUTPUTS: dict[str, Callable[[MockContext], dict[str, Any]]] = {
     "aws:iam/role:Role": lambda c: {
         "arn": c.arn("iam", f"role/{c.physical_name}", region=False),
@@ -90,13 +100,10 @@ OUTPUTS: dict[str, Callable[[MockContext], dict[str, Any]]] = {
     "aws:kms/key:Key": lambda c: {"arn": c.arn("kms", f"key/{c.id}"), "keyId": c.id},
     "aws:ec2/launchTemplate:LaunchTemplate": lambda c: {"latestVersion": 1, "defaultVersion": 1},
     # EKS names a managed node group's Auto Scaling group `eks-<nodegroup>-<uuid>`.
-    "aws:eks/nodeGroup:NodeGroup": lambda c: {
-        "nodeGroupName": c.inputs.get("nodeGroupNamePrefix", "") + _digest(c.name, 20),
-        "arn": c.arn("eks", f"nodegroup/{c.inputs.get('clusterName')}/{c.inputs.get('nodeGroupNamePrefix', '')}{_digest(c.name, 20)}/{_digest(c.name, 8)}"),
-        "resources": [{"autoscalingGroups": [{"name": f"eks-{c.inputs.get('nodeGroupNamePrefix', '')}{_digest(c.name, 20)}-{_digest(c.name, 8)}"}]}],
-        "status": "ACTIVE",
+    "aws:eks/nodeGroup:NodeGroup": lambda c: _eks_node_group(c),
+    "aws:eks/addon:Addon": lambda c: {
+        "arn": c.arn("eks", f"addon/{c.inputs.get('clusterName')}/{c.inputs.get('addonName')}/{_digest(c.name, 8)}")
     },
-    "aws:eks/addon:Addon": lambda c: {"arn": c.arn("eks", f"addon/{c.inputs.get('clusterName')}/{c.inputs.get('addonName')}/{_digest(c.name, 8)}")},
     "aws:sns/topic:Topic": lambda c: {"arn": c.arn("sns", c.physical_name)},
     # An S3 bucket's id is its name; the name input is `bucket`.
     "aws:s3/bucket:Bucket": lambda c: {

@@ -87,10 +87,13 @@ OUTPUTS = {
     "aws:secretsmanager/secret:Secret": lambda c: {"arn": _secret_arn(c, c.physical_name)},
     "aws:secretsmanager/secretVersion:SecretVersion": lambda c: {
         "arn": c.inputs.get("secretId", ""),
-        "versionId": _hex(c.name, 8) + "-" + _hex(c.name + "v", 4) + "-4" + _hex(c.name, 3) + "-8" + _hex(c.name, 3) + "-" + _hex(c.name + "w", 12),
+        "versionId": _uuid(c.name),
         "versionStages": ["AWSCURRENT"],
     },
-    "aws:kms/alias:Alias": lambda c: {"arn": c.arn("kms", c.physical_name), "targetKeyArn": c.arn("kms", f"key/{c.inputs.get('targetKeyId', '')}")},
+    "aws:kms/alias:Alias": lambda c: {
+        "arn": c.arn("kms", c.physical_name),
+        "targetKeyArn": c.arn("kms", f"key/{c.inputs.get('targetKeyId', '')}"),
+    },
     "random:index/randomPassword:RandomPassword": lambda c: {
         "result": _generated(c, int(c.inputs.get("length", 32))),
         "bcryptHash": "$2a$10$" + _hex(c.name, 53),

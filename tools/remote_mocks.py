@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from .mocks import AwsMocks
 
+
 def _digest(text: str, length: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
@@ -67,7 +68,9 @@ def eks_cluster(mocks: AwsMocks, args: MockResourceArgs) -> tuple[str, dict[str,
     endpoint = f"https://{_digest(name, 32).upper()}.gr7.{region}.eks.amazonaws.com"
     ca_data = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk9GRkxJTkUtUExBTi1DQQotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg=="
     cluster_sg = "sg-" + _digest(name + "cluster-sg", 17)
-    nested_urn = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::eks:index:Cluster$aws:eks/cluster:Cluster::{args.name}-eksCluster"
+    nested_urn = (
+        f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::eks:index:Cluster$aws:eks/cluster:Cluster::{args.name}-eksCluster"
+    )
     nested_state = {
         "id": name,
         "name": name,

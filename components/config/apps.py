@@ -124,8 +124,12 @@ def _override_problems(name: str, change: WorkloadOverride, platform: str) -> li
     if effective.scaling is not None:
         low, high, desired = effective.scaling.min_count, effective.scaling.max_count, effective.desired_count
         if not low <= desired <= high:
-            key = next((k for k in ("desiredCount", "minCount", "maxCount") if _snake(k) in given), "desiredCount")
-            problems.append(Problem(("workloads", name, key), f"needs minCount <= desiredCount <= maxCount, got {low} <= {desired} <= {high}"))
+            # Blame the bound that is out of order, as far as the stack set it.
+            order = ("minCount", "maxCount", "desiredCount") if low > high else ("desiredCount", "minCount", "maxCount")
+            key = next((k for k in order if _snake(k) in given), order[0])
+            problems.append(
+                Problem(("workloads", name, key), f"needs minCount <= desiredCount <= maxCount, got {low} <= {desired} <= {high}")
+            )
     return problems
 
 

@@ -120,5 +120,7 @@ class DatabaseSettings(Model):
         if not self.final_snapshot:
             problems.append(Problem(("finalSnapshot",), "production keeps a final snapshot when the instance is deleted"))
         if self.backup_retention_days < 7:
-            problems.append(Problem(("backupRetentionDays",), f"{self.backup_retention_days} days is too short for production; keep at least 7"))
+            problems.append(
+                Problem(("backupRetentionDays",), f"{self.backup_retention_days} days is too short for production; keep at least 7")
+            )
         return problems

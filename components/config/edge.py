@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator
@@ -60,7 +59,9 @@ class EdgeSettings(Model):
         problems: list[Problem] = []
         if self.domain is None:
             if not self.allow_plain_http:
-                problems.append(Problem(("domain",), "required unless allowPlainHttp is true (a stack without a domain serves plain HTTP only)"))
+                problems.append(
+                    Problem(("domain",), "required unless allowPlainHttp is true (a stack without a domain serves plain HTTP only)")
+                )
             for key, value in (("hostedZone", self.hosted_zone), ("apiHost", self.api_host), ("frontendHost", self.frontend_host)):
                 if value is not None:
                     problems.append(Problem((key,), "only means something with a domain; set domain or remove it"))
@@ -74,7 +75,9 @@ class EdgeSettings(Model):
             problems.append(Problem(("hostedZone",), f"'{self.hosted_zone}' does not contain the domain '{self.domain}'"))
         for key, value in (("apiHost", self.api_host), ("frontendHost", self.frontend_host)):
             if value is not None and not within(value, self.domain):
-                problems.append(Problem((key,), f"'{value}' is not within the domain '{self.domain}', so the certificate would not cover it"))
+                problems.append(
+                    Problem((key,), f"'{value}' is not within the domain '{self.domain}', so the certificate would not cover it")
+                )
         if self.api_host is not None and self.api_host == self.frontend_host:
             problems.append(Problem(("apiHost",), "must differ from frontendHost: the ALB routes the API by host"))
         return problems

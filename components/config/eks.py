@@ -92,7 +92,11 @@ class EksSettings(Model):
     def problems(self) -> list[Problem]:
         problems = [Problem(("nodeGroups", *p.path), p.reason) for p in self.node_groups.problems()]
         if self.endpoint_public_access and not self.public_access_cidrs:
-            problems.append(Problem(("publicAccessCidrs",), "list the CIDRs allowed to reach the public API endpoint, or set endpointPublicAccess: false"))
+            problems.append(
+                Problem(
+                    ("publicAccessCidrs",), "list the CIDRs allowed to reach the public API endpoint, or set endpointPublicAccess: false"
+                )
+            )
         if not self.endpoint_public_access and self.public_access_cidrs:
             problems.append(Problem(("publicAccessCidrs",), "has no effect while endpointPublicAccess is false"))
         return problems

@@ -21,7 +21,9 @@ class FirewallSettings(Model):
     def _private_ranges(cls, cidrs: list[ipaddress.IPv4Network]) -> list[ipaddress.IPv4Network]:
         for cidr in cidrs:
             if not any(cidr.subnet_of(block) for block in _RFC1918):
-                raise ValueError(f"{cidr} is not inside a private range (10/8, 172.16/12, 192.168/16); the database admits private sources only")
+                raise ValueError(
+                    f"{cidr} is not inside a private range (10/8, 172.16/12, 192.168/16); the database admits private sources only"
+                )
         if len(set(cidrs)) != len(cidrs):
             raise ValueError("management CIDRs must not repeat")
         return cidrs

@@ -90,9 +90,7 @@ class Rule:
                     found += [(resource, message) for message in self.check(resource, context)]
         if self.stack_check is not None:
             found += list(self.stack_check(resources, context))
-        return [
-            Finding(self.id, self.enforcement, self.control, r.type, r.name, r.urn, message) for r, message in found
-        ]
+        return [Finding(self.id, self.enforcement, self.control, r.type, r.name, r.urn, message) for r, message in found]
 
 
 RULES: list[Rule] = []

@@ -31,7 +31,12 @@ def rds_storage_encrypted(r, ctx):
 
 
 @resource_rule(
-    "elasticache-at-rest-encryption", "ElastiCache encrypts data at rest", "AWS FSBP ElastiCache.4", CATEGORY, "mandatory", [REPLICATION_GROUP]
+    "elasticache-at-rest-encryption",
+    "ElastiCache encrypts data at rest",
+    "AWS FSBP ElastiCache.4",
+    CATEGORY,
+    "mandatory",
+    [REPLICATION_GROUP],
 )
 def elasticache_at_rest(r, ctx):
     if not is_true(r.get("atRestEncryptionEnabled")):
@@ -44,7 +49,9 @@ def efs_encrypted(r, ctx):
         yield "encrypted must be true"
 
 
-@stack_rule("s3-default-encryption", "Every S3 bucket has default server-side encryption", "AWS FSBP S3.17 / CIS AWS 2.1.1", CATEGORY, "mandatory")
+@stack_rule(
+    "s3-default-encryption", "Every S3 bucket has default server-side encryption", "AWS FSBP S3.17 / CIS AWS 2.1.1", CATEGORY, "mandatory"
+)
 def s3_default_encryption(resources, ctx):
     configs = of_type(resources, *BUCKET_SSE)
     for bucket in of_type(resources, *BUCKETS):
@@ -55,7 +62,12 @@ def s3_default_encryption(resources, ctx):
 
 
 @resource_rule(
-    "log-group-kms", "CloudWatch log groups use a customer KMS key", "AWS Config cloudwatch-log-group-encrypted", CATEGORY, "advisory", [LOG_GROUP]
+    "log-group-kms",
+    "CloudWatch log groups use a customer KMS key",
+    "AWS Config cloudwatch-log-group-encrypted",
+    CATEGORY,
+    "advisory",
+    [LOG_GROUP],
 )
 def log_group_kms(r, ctx):
     if is_unknown(r.get("kmsKeyId")) and "kmsKeyId" not in r.inputs:
@@ -68,7 +80,14 @@ def sns_encrypted(r, ctx):
         yield "kmsMasterKeyId must be set"
 
 
-@resource_rule("eks-secrets-encryption", "EKS encrypts Kubernetes secrets with KMS", "AWS FSBP EKS.3", CATEGORY, "mandatory", [EKS_CLUSTER, EKS_COMPONENT])
+@resource_rule(
+    "eks-secrets-encryption",
+    "EKS encrypts Kubernetes secrets with KMS",
+    "AWS FSBP EKS.3",
+    CATEGORY,
+    "mandatory",
+    [EKS_CLUSTER, EKS_COMPONENT],
+)
 def eks_secrets_encryption(r, ctx):
     if r.type == EKS_COMPONENT:
         if "encryptionConfigKeyArn" not in r.inputs:
@@ -79,7 +98,12 @@ def eks_secrets_encryption(r, ctx):
 
 
 @resource_rule(
-    "ebs-volumes-encrypted", "Launch templates encrypt their EBS volumes", "AWS FSBP EC2.7 / CIS AWS 2.2.1", CATEGORY, "mandatory", [LAUNCH_TEMPLATE]
+    "ebs-volumes-encrypted",
+    "Launch templates encrypt their EBS volumes",
+    "AWS FSBP EC2.7 / CIS AWS 2.2.1",
+    CATEGORY,
+    "mandatory",
+    [LAUNCH_TEMPLATE],
 )
 def ebs_encrypted(r, ctx):
     for index, mapping in enumerate(as_list(r.get("blockDeviceMappings"))):
@@ -90,15 +114,21 @@ def ebs_encrypted(r, ctx):
 
 @resource_rule("kms-key-rotation", "Symmetric KMS keys rotate yearly", "AWS FSBP KMS.4 / CIS AWS 3.6", CATEGORY, "mandatory", [KMS_KEY])
 def kms_rotation(r, ctx):
-    if r.get("customerMasterKeySpec", default="SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT" and r.get(
-        "keySpec", default="SYMMETRIC_DEFAULT"
-    ) == "SYMMETRIC_DEFAULT":
+    if (
+        r.get("customerMasterKeySpec", default="SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
+        and r.get("keySpec", default="SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
+    ):
         if not is_true(r.get("enableKeyRotation")):
             yield "enableKeyRotation must be true"
 
 
 @resource_rule(
-    "secrets-manager-cmk", "Secrets Manager secrets use a customer KMS key", "AWS Config secretsmanager-using-cmk", CATEGORY, "advisory", [SECRET]
+    "secrets-manager-cmk",
+    "Secrets Manager secrets use a customer KMS key",
+    "AWS Config secretsmanager-using-cmk",
+    CATEGORY,
+    "advisory",
+    [SECRET],
 )
 def secret_cmk(r, ctx):
     if "kmsKeyId" not in r.inputs:

@@ -26,7 +26,9 @@ ANYWHERE = {"0.0.0.0/0", "::/0"}
 PUBLIC_WEB_PORTS = {80, 443}
 
 
-@resource_rule("rds-not-public", "Databases are not publicly accessible", "AWS FSBP RDS.2", CATEGORY, "mandatory", [RDS_INSTANCE, RDS_CLUSTER])
+@resource_rule(
+    "rds-not-public", "Databases are not publicly accessible", "AWS FSBP RDS.2", CATEGORY, "mandatory", [RDS_INSTANCE, RDS_CLUSTER]
+)
 def rds_not_public(r, ctx):
     if is_true(r.get("publiclyAccessible")):
         yield "publiclyAccessible must be false"
@@ -81,7 +83,12 @@ def s3_public_access_block(resources, ctx):
 
 
 @resource_rule(
-    "eks-endpoint-restricted", "The EKS API is private or limited to known CIDRs", "AWS FSBP EKS.1", CATEGORY, "mandatory", [EKS_CLUSTER, EKS_COMPONENT]
+    "eks-endpoint-restricted",
+    "The EKS API is private or limited to known CIDRs",
+    "AWS FSBP EKS.1",
+    CATEGORY,
+    "mandatory",
+    [EKS_CLUSTER, EKS_COMPONENT],
 )
 def eks_endpoint(r, ctx):
     if r.type == EKS_COMPONENT:

@@ -28,7 +28,11 @@ def _allows_everything(statement) -> bool:
 
 
 @resource_rule(
-    "iam-no-star-on-star", "No policy allows every action on every resource", "AWS FSBP IAM.1 / IAM.21 / CIS AWS 1.16", CATEGORY, "mandatory",
+    "iam-no-star-on-star",
+    "No policy allows every action on every resource",
+    "AWS FSBP IAM.1 / IAM.21 / CIS AWS 1.16",
+    CATEGORY,
+    "mandatory",
     [*IAM_POLICY_DOCUMENTS, IAM_ROLE],
 )
 def no_star_star(r, ctx):
@@ -39,8 +43,12 @@ def no_star_star(r, ctx):
 
 
 @resource_rule(
-    "iam-no-admin-attachment", "No role, user or group gets AdministratorAccess or IAMFullAccess", "AWS FSBP IAM.1 / CIS AWS 1.16", CATEGORY,
-    "mandatory", [*IAM_ATTACHMENTS, IAM_ROLE],
+    "iam-no-admin-attachment",
+    "No role, user or group gets AdministratorAccess or IAMFullAccess",
+    "AWS FSBP IAM.1 / CIS AWS 1.16",
+    CATEGORY,
+    "mandatory",
+    [*IAM_ATTACHMENTS, IAM_ROLE],
 )
 def no_admin_attachment(r, ctx):
     arns = set(as_list(r.get("managedPolicyArns"))) if r.type == IAM_ROLE else {r.get("policyArn")}
@@ -48,14 +56,25 @@ def no_admin_attachment(r, ctx):
         yield f"attaches {arn}"
 
 
-@resource_rule("iam-no-user-policies", "Policies attach to roles, never to IAM users", "AWS FSBP IAM.2 / CIS AWS 1.15", CATEGORY, "mandatory", IAM_USER_POLICIES)
+@resource_rule(
+    "iam-no-user-policies",
+    "Policies attach to roles, never to IAM users",
+    "AWS FSBP IAM.2 / CIS AWS 1.15",
+    CATEGORY,
+    "mandatory",
+    IAM_USER_POLICIES,
+)
 def no_user_policies(r, ctx):
     yield "attach policies to roles (or groups), not to IAM users"
 
 
 @resource_rule(
-    "github-oidc-trust-pinned", "GitHub OIDC trusts pin aud and one exact sub",
-    "AWS IAM OIDC guidance for GitHub (no FSBP control; CIS AWS 1.16 least privilege)", CATEGORY, "mandatory", [IAM_ROLE],
+    "github-oidc-trust-pinned",
+    "GitHub OIDC trusts pin aud and one exact sub",
+    "AWS IAM OIDC guidance for GitHub (no FSBP control; CIS AWS 1.16 least privilege)",
+    CATEGORY,
+    "mandatory",
+    [IAM_ROLE],
 )
 def github_trust(r, ctx):
     document = parse_json(r.get("assumeRolePolicy"))

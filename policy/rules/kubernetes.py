@@ -41,8 +41,12 @@ def _restricted_problems(spec):
 
 
 @resource_rule(
-    "pod-security-restricted", "Pods meet the restricted Pod Security Standard", "PSS restricted (privilege escalation, non-root, capabilities, seccomp)",
-    CATEGORY, "mandatory", WORKLOADS,
+    "pod-security-restricted",
+    "Pods meet the restricted Pod Security Standard",
+    "PSS restricted (privilege escalation, non-root, capabilities, seccomp)",
+    CATEGORY,
+    "mandatory",
+    WORKLOADS,
 )
 def pod_restricted(r, ctx):
     yield from _restricted_problems(pod_spec(r))
@@ -55,7 +59,9 @@ def pod_privileged(r, ctx):
             yield f"container {c.get('name', '?')} is privileged"
 
 
-@resource_rule("pod-no-host-namespaces", "Pods do not share the node's namespaces", "PSS baseline: Host Namespaces", CATEGORY, "mandatory", WORKLOADS)
+@resource_rule(
+    "pod-no-host-namespaces", "Pods do not share the node's namespaces", "PSS baseline: Host Namespaces", CATEGORY, "mandatory", WORKLOADS
+)
 def pod_host_namespaces(r, ctx):
     spec = pod_spec(r)
     for key in ("hostNetwork", "hostPID", "hostIPC"):
@@ -64,8 +70,12 @@ def pod_host_namespaces(r, ctx):
 
 
 @resource_rule(
-    "pod-resource-limits", "Every container requests and limits CPU and memory", "CIS Kubernetes Benchmark 5.7 / NSA-CISA hardening: resource limits",
-    CATEGORY, "mandatory", WORKLOADS,
+    "pod-resource-limits",
+    "Every container requests and limits CPU and memory",
+    "CIS Kubernetes Benchmark 5.7 / NSA-CISA hardening: resource limits",
+    CATEGORY,
+    "mandatory",
+    WORKLOADS,
 )
 def pod_limits(r, ctx):
     for c in containers(pod_spec(r)):
@@ -93,8 +103,13 @@ def _mutable_tag(image: str) -> bool:
 
 
 @resource_rule(
-    "image-tag-pinned", "Production runs pinned image tags, never latest", "AWS FSBP ECR.2 (immutable tags) / EKS best practice", CATEGORY, "mandatory",
-    [*WORKLOADS, ECS_TASK_DEFINITION], production_only=True,
+    "image-tag-pinned",
+    "Production runs pinned image tags, never latest",
+    "AWS FSBP ECR.2 (immutable tags) / EKS best practice",
+    CATEGORY,
+    "mandatory",
+    [*WORKLOADS, ECS_TASK_DEFINITION],
+    production_only=True,
 )
 def image_pinned(r, ctx):
     if r.type == ECS_TASK_DEFINITION:

@@ -31,14 +31,22 @@ def vpc_flow_logs(resources, ctx):
 
 
 @resource_rule(
-    "alb-access-logs", "The production ALB writes access logs", "AWS FSBP ELB.5", CATEGORY, "mandatory", LOAD_BALANCERS, production_only=True
+    "alb-access-logs",
+    "The production ALB writes access logs",
+    "AWS FSBP ELB.5",
+    CATEGORY,
+    "mandatory",
+    LOAD_BALANCERS,
+    production_only=True,
 )
 def alb_access_logs(r, ctx):
     if r.get("loadBalancerType", default="application") == "application" and not is_true(r.get("accessLogs", "enabled")):
         yield "accessLogs.enabled must be true in production"
 
 
-@resource_rule("cloudtrail-multi-region", "The trail is multi-region", "AWS FSBP CloudTrail.1 / CIS AWS 3.1", CATEGORY, "mandatory", [TRAIL])
+@resource_rule(
+    "cloudtrail-multi-region", "The trail is multi-region", "AWS FSBP CloudTrail.1 / CIS AWS 3.1", CATEGORY, "mandatory", [TRAIL]
+)
 def trail_multi_region(r, ctx):
     if not is_true(r.get("isMultiRegionTrail")):
         yield "isMultiRegionTrail must be true"
@@ -52,14 +60,21 @@ def trail_validation(r, ctx):
         yield "enableLogFileValidation must be true"
 
 
-@resource_rule("cloudtrail-encrypted", "The trail is encrypted with KMS", "AWS FSBP CloudTrail.2 / CIS AWS 3.5", CATEGORY, "mandatory", [TRAIL])
+@resource_rule(
+    "cloudtrail-encrypted", "The trail is encrypted with KMS", "AWS FSBP CloudTrail.2 / CIS AWS 3.5", CATEGORY, "mandatory", [TRAIL]
+)
 def trail_kms(r, ctx):
     if "kmsKeyId" not in r.inputs:
         yield "kmsKeyId must be set"
 
 
 @resource_rule(
-    "cloudtrail-cloudwatch-logs", "The trail delivers to CloudWatch Logs", "AWS FSBP CloudTrail.5 / CIS AWS 3.4", CATEGORY, "mandatory", [TRAIL]
+    "cloudtrail-cloudwatch-logs",
+    "The trail delivers to CloudWatch Logs",
+    "AWS FSBP CloudTrail.5 / CIS AWS 3.4",
+    CATEGORY,
+    "mandatory",
+    [TRAIL],
 )
 def trail_cloudwatch(r, ctx):
     if "cloudWatchLogsGroupArn" not in r.inputs or "cloudWatchLogsRoleArn" not in r.inputs:
@@ -67,10 +82,15 @@ def trail_cloudwatch(r, ctx):
 
 
 @resource_rule(
-    "eks-control-plane-logs", "EKS logs every control-plane component", "AWS FSBP EKS.8", CATEGORY, "mandatory", [EKS_CLUSTER, EKS_COMPONENT]
+    "eks-control-plane-logs",
+    "EKS logs every control-plane component",
+    "AWS FSBP EKS.8",
+    CATEGORY,
+    "mandatory",
+    [EKS_CLUSTER, EKS_COMPONENT],
 )
 def eks_logs(r, ctx):
-    missing = EKS_LOG_TYPES - set(as_list(r.get("enabledClusterLogTypes") or r.get("enabledClusterLogTypes")))
+    missing = EKS_LOG_TYPES - set(as_list(r.get("enabledClusterLogTypes")))
     if missing:
         yield f"enabledClusterLogTypes lacks {', '.join(sorted(missing))}"
 
@@ -83,7 +103,9 @@ def waf_logging(resources, ctx):
             yield acl, "no WebAclLoggingConfiguration for this web ACL"
 
 
-@resource_rule("log-group-retention", "Log groups expire their events", "AWS FSBP CloudWatch.16 (retention set)", CATEGORY, "mandatory", [LOG_GROUP])
+@resource_rule(
+    "log-group-retention", "Log groups expire their events", "AWS FSBP CloudWatch.16 (retention set)", CATEGORY, "mandatory", [LOG_GROUP]
+)
 def log_retention(r, ctx):
     days = r.get("retentionInDays")
     if not isinstance(days, int) or days <= 0:
@@ -97,7 +119,11 @@ def guardduty_enabled(r, ctx):
 
 
 @resource_rule(
-    "config-records-everything", "AWS Config records all resources incl. global ones", "AWS FSBP Config.1 / CIS AWS 3.3", CATEGORY, "mandatory",
+    "config-records-everything",
+    "AWS Config records all resources incl. global ones",
+    "AWS FSBP Config.1 / CIS AWS 3.3",
+    CATEGORY,
+    "mandatory",
     [CONFIG_RECORDER],
 )
 def config_all(r, ctx):
@@ -106,9 +132,7 @@ def config_all(r, ctx):
         yield "recordingGroup needs allSupported and includeGlobalResourceTypes"
 
 
-@resource_rule(
-    "rds-log-exports", "PostgreSQL logs go to CloudWatch", "AWS FSBP RDS.9", CATEGORY, "advisory", [RDS_INSTANCE]
-)
+@resource_rule("rds-log-exports", "PostgreSQL logs go to CloudWatch", "AWS FSBP RDS.9", CATEGORY, "advisory", [RDS_INSTANCE])
 def rds_logs(r, ctx):
     if str(r.get("engine", default="")).startswith("postgres") and "postgresql" not in as_list(r.get("enabledCloudwatchLogsExports")):
         yield "enabledCloudwatchLogsExports should include postgresql"

@@ -20,14 +20,21 @@ PRODUCTION_BACKUP_DAYS = 30
 STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, REPLICATION_GROUP, EFS, KMS_KEY, DYNAMODB_TABLE, *BUCKETS)
 
 
-@resource_rule("rds-multi-az", "Production databases are Multi-AZ", "AWS FSBP RDS.5", CATEGORY, "mandatory", [RDS_INSTANCE], production_only=True)
+@resource_rule(
+    "rds-multi-az", "Production databases are Multi-AZ", "AWS FSBP RDS.5", CATEGORY, "mandatory", [RDS_INSTANCE], production_only=True
+)
 def rds_multi_az(r, ctx):
     if not is_true(r.get("multiAz")):
         yield "multiAz must be true in production"
 
 
 @resource_rule(
-    "rds-backup-retention", "Automated backups: 30 days in production, on everywhere", "AWS FSBP RDS.11", CATEGORY, "mandatory", [RDS_INSTANCE, RDS_CLUSTER]
+    "rds-backup-retention",
+    "Automated backups: 30 days in production, on everywhere",
+    "AWS FSBP RDS.11",
+    CATEGORY,
+    "mandatory",
+    [RDS_INSTANCE, RDS_CLUSTER],
 )
 def rds_backups(r, ctx):
     if r.type == RDS_INSTANCE and r.get("replicateSourceDb"):
@@ -39,8 +46,13 @@ def rds_backups(r, ctx):
 
 
 @resource_rule(
-    "rds-deletion-protection", "Production databases have deletion protection", "AWS FSBP RDS.8", CATEGORY, "mandatory",
-    [RDS_INSTANCE, RDS_CLUSTER], production_only=True,
+    "rds-deletion-protection",
+    "Production databases have deletion protection",
+    "AWS FSBP RDS.8",
+    CATEGORY,
+    "mandatory",
+    [RDS_INSTANCE, RDS_CLUSTER],
+    production_only=True,
 )
 def rds_deletion_protection(r, ctx):
     if not is_true(r.get("deletionProtection")):
@@ -48,8 +60,13 @@ def rds_deletion_protection(r, ctx):
 
 
 @resource_rule(
-    "rds-final-snapshot", "Production databases take a final snapshot", "AWS Well-Architected REL09-BP01 (no FSBP control)", CATEGORY, "mandatory",
-    [RDS_INSTANCE, RDS_CLUSTER], production_only=True,
+    "rds-final-snapshot",
+    "Production databases take a final snapshot",
+    "AWS Well-Architected REL09-BP01 (no FSBP control)",
+    CATEGORY,
+    "mandatory",
+    [RDS_INSTANCE, RDS_CLUSTER],
+    production_only=True,
 )
 def rds_final_snapshot(r, ctx):
     if r.type == RDS_INSTANCE and r.get("replicateSourceDb"):
@@ -59,8 +76,13 @@ def rds_final_snapshot(r, ctx):
 
 
 @resource_rule(
-    "elasticache-automatic-failover", "Production Redis fails over automatically across AZs", "AWS FSBP ElastiCache.3", CATEGORY, "mandatory",
-    [REPLICATION_GROUP], production_only=True,
+    "elasticache-automatic-failover",
+    "Production Redis fails over automatically across AZs",
+    "AWS FSBP ElastiCache.3",
+    CATEGORY,
+    "mandatory",
+    [REPLICATION_GROUP],
+    production_only=True,
 )
 def cache_failover(r, ctx):
     if not is_true(r.get("automaticFailoverEnabled")) or not is_true(r.get("multiAzEnabled")):
@@ -68,8 +90,13 @@ def cache_failover(r, ctx):
 
 
 @resource_rule(
-    "elasticache-backups", "Production Redis keeps automatic snapshots", "AWS FSBP ElastiCache.1", CATEGORY, "mandatory",
-    [REPLICATION_GROUP], production_only=True,
+    "elasticache-backups",
+    "Production Redis keeps automatic snapshots",
+    "AWS FSBP ElastiCache.1",
+    CATEGORY,
+    "mandatory",
+    [REPLICATION_GROUP],
+    production_only=True,
 )
 def cache_backups(r, ctx):
     if not isinstance(r.get("snapshotRetentionLimit"), int) or r.get("snapshotRetentionLimit") < 1:
@@ -77,8 +104,13 @@ def cache_backups(r, ctx):
 
 
 @resource_rule(
-    "stateful-protected", "Production stateful resources carry `protect`", "Project convention; AWS Well-Architected REL09 (no FSBP control)",
-    CATEGORY, "mandatory", STATEFUL, production_only=True,
+    "stateful-protected",
+    "Production stateful resources carry `protect`",
+    "Project convention; AWS Well-Architected REL09 (no FSBP control)",
+    CATEGORY,
+    "mandatory",
+    STATEFUL,
+    production_only=True,
 )
 def stateful_protected(r, ctx):
     if not r.protect:
@@ -86,8 +118,13 @@ def stateful_protected(r, ctx):
 
 
 @resource_rule(
-    "alb-deletion-protection", "The production ALB has deletion protection", "AWS FSBP ELB.6", CATEGORY, "mandatory",
-    LOAD_BALANCERS, production_only=True,
+    "alb-deletion-protection",
+    "The production ALB has deletion protection",
+    "AWS FSBP ELB.6",
+    CATEGORY,
+    "mandatory",
+    LOAD_BALANCERS,
+    production_only=True,
 )
 def alb_deletion_protection(r, ctx):
     if not is_true(r.get("enableDeletionProtection")):

@@ -58,9 +58,7 @@ def listener_http_redirect(r, ctx):
             yield f"defaultActions[{index}] must be a redirect to HTTPS"
 
 
-@resource_rule(
-    "alb-drops-invalid-headers", "ALBs drop invalid HTTP headers", "AWS FSBP ELB.4", CATEGORY, "mandatory", LOAD_BALANCERS
-)
+@resource_rule("alb-drops-invalid-headers", "ALBs drop invalid HTTP headers", "AWS FSBP ELB.4", CATEGORY, "mandatory", LOAD_BALANCERS)
 def alb_invalid_headers(r, ctx):
     if r.get("loadBalancerType", default="application") == "application" and not is_true(r.get("dropInvalidHeaderFields")):
         yield "dropInvalidHeaderFields must be true"

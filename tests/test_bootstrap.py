@@ -1,0 +1,68 @@
+"""bootstrap/: the state bucket and secrets key, planned by the same offline engine as the main program."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tools.engine import PROJECT_DIR, run_stack
+
+BOOTSTRAP = PROJECT_DIR / "bootstrap"
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return run_stack("account", project_dir=BOOTSTRAP)
+
+
+def test_it_is_its_own_pulumi_project():
+    project = yaml.safe_load((BOOTSTRAP / "Pulumi.yaml").read_text())
+    assert project["name"] == "ohmycoins-bootstrap"
+    assert project["runtime"]["name"] == "python"
+    pins = (BOOTSTRAP / "requirements.txt").read_text().split()
+    main_pins = (PROJECT_DIR / "requirements.txt").read_text().split()
+    assert pins and all(pin in main_pins for pin in pins), "bootstrap uses the same SDK versions as the program"
+
+
+def test_state_bucket_is_versioned_encrypted_private_and_protected(plan):
+    bucket = plan.one("aws:s3/bucket:Bucket")
+    key = plan.one("aws:kms/key:Key")
+    assert bucket.protect and key.protect
+    assert bucket.inputs["bucket"] == "ohmycoins-pulumi-state"
+    assert bucket.inputs.get("forceDestroy") in (None, False)
+    assert plan.one("aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"]["status"] == "Enabled"
+    (rule,) = plan.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+    assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"].startswith("arn:aws:kms:ap-southeast-2:")
+    block = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    assert plan.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+
+
+def test_bucket_policy_denies_anything_but_tls(plan):
+    policy = json.loads(plan.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Effect"] == "Deny" and statement["Principal"] == "*" and statement["Action"] == "s3:*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert len(statement["Resource"]) == 2 and statement["Resource"][1].endswith("/*")
+
+
+def test_secrets_key_rotates_and_has_the_alias_the_stacks_use(plan):
+    key = plan.one("aws:kms/key:Key")
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.inputs["deletionWindowInDays"] == 30
+    alias = plan.one("aws:kms/alias:Alias")
+    assert alias.inputs["name"] == "alias/ohmycoins-pulumi-secrets"
+    for stack in ("staging", "production"):
+        ci = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"].get("ohmycoins:ci", {})
+        if ci:
+            assert ci["stateBucket"] == plan.one("aws:s3/bucket:Bucket").inputs["bucket"]
+            assert ci["secretsProviderKeyAlias"] == alias.inputs["name"]
+
+
+def test_exports_what_login_and_stack_init_need(plan):
+    assert plan.outputs["backendUrl"] == "s3://ohmycoins-pulumi-state?region=ap-southeast-2"
+    assert plan.outputs["secretsProvider"] == "awskms://alias/ohmycoins-pulumi-secrets?region=ap-southeast-2"
+    assert plan.outputs["secretsKeyArn"].startswith("arn:aws:kms:")
