@@ -12,7 +12,7 @@ $(VENV): requirements.txt requirements-dev.txt
 	touch $@
 
 plan: $(VENV)
-	$(PYTHON) -m tools.plan staging --cost
+	$(PYTHON) -m tools.plan staging --cost --policy
 
 test: $(VENV) $(CHECKOV)
 	$(PYTHON) -m pytest -q

@@ -8,9 +8,9 @@ from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.audit import Audit, AuditArgs
 from components.cache import Cache, CacheArgs
 from components.database import Database, DatabaseArgs
-from components.edge import Edge, EdgeArgs
 from components.ecr import ContainerRegistry, ContainerRegistryArgs
 from components.ecs import EcsWorkloads, EcsWorkloadsArgs
+from components.edge import Edge, EdgeArgs
 from components.efs import SharedFileSystem, SharedFileSystemArgs
 from components.eks import KubernetesPlatform, KubernetesPlatformArgs
 from components.firewall import Firewall, FirewallArgs
@@ -379,6 +379,7 @@ pulumi.export("ecrRepositoryUrls", registry.repository_urls)
 if ecs is not None:
     pulumi.export("ecsClusterName", ecs.cluster_name)
     pulumi.export("ecsServiceNames", ecs.service_names)
+    pulumi.export("serviceDiscoveryNamespace", ecs.namespace_name)
 pulumi.export("ciPreviewRoleArn", identity.preview_role_arn)
 pulumi.export("ciDeployRoleArn", identity.deploy_role_arn)
 pulumi.export("ciImagePushRoleArn", identity.image_push_role_arn)

@@ -234,7 +234,7 @@ def findings_pattern() -> dict[str, Any]:
 class Audit(pulumi.ComponentResource):
     """Threat detection, an API audit trail with CIS alarms, and configuration compliance."""
 
-    guardduty_detector_id: pulumi.Output[str] | None
+    guardduty_detector_id: pulumi.Output[str]
     trail_arn: pulumi.Output[str] | None
     trail_bucket_name: pulumi.Output[str] | None
     config_bucket_name: pulumi.Output[str] | None

@@ -44,6 +44,7 @@ class EcsWorkloads(pulumi.ComponentResource):
 
     cluster_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
+    namespace_name: str
     execution_role_arn: pulumi.Output[str]
     service_names: dict[str, pulumi.Output[str]]
     task_definition_arns: dict[str, pulumi.Output[str]]
@@ -100,6 +101,17 @@ class EcsWorkloads(pulumi.ComponentResource):
             opts=child,
         )
 
+        # Workloads find each other's tasks by name (`agents.<namespace>:8001`), as Services do on EKS.
+        self.namespace_name = f"{prefix}.internal"
+        namespace = aws.servicediscovery.PrivateDnsNamespace(
+            f"{name}-namespace",
+            name=self.namespace_name,
+            description="Task addresses of the stack's services, by workload name",
+            vpc=args.vpc_id,
+            tags={"Name": f"{prefix}-namespace"},
+            opts=child,
+        )
+
         secrets = {w.name: secrets_for(w, args.app_secret_keys) for w in args.catalog}
         execution_role, execution_policy_resource = self._execution_role(name, args, secrets)
         self.execution_role_arn = execution_role.arn
@@ -121,6 +133,7 @@ class EcsWorkloads(pulumi.ComponentResource):
             ready=[capacity, execution_policy_resource],
             vpc_id=args.vpc_id,
             protect=args.protect,
+            namespace_id=namespace.id,
         )
 
         self.service_names = {}

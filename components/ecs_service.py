@@ -42,6 +42,7 @@ class EcsPlacement:
     ready: Sequence[pulumi.Resource]  # capacity providers and execution policy, before any task starts
     vpc_id: pulumi.Input[str]
     protect: bool  # shared storage is kept where stateful resources are
+    namespace_id: pulumi.Input[str]  # Cloud Map private DNS namespace of the services
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,21 @@ class EcsWorkload(pulumi.ComponentResource):
         depends: list[pulumi.Resource] = [*place.ready, *args.listeners]
         if self._storage is not None:
             depends += self._storage.mount_targets
+        registries = []
+        if item.port is not None:
+            discovery = aws.servicediscovery.Service(
+                f"{self._name}-discovery",
+                name=item.name,
+                description=f"Addresses of the {item.name} tasks",
+                dns_config={
+                    "namespace_id": place.namespace_id,
+                    "routing_policy": "MULTIVALUE",
+                    "dns_records": [{"type": "A", "ttl": 10}],
+                },
+                tags={"Name": f"{place.name_prefix}-{item.name}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            registries.append({"registry_arn": discovery.arn})
         service = aws.ecs.Service(
             f"{self._name}-service",
             name=item.name,
@@ -216,6 +232,7 @@ class EcsWorkload(pulumi.ComponentResource):
             load_balancers=(
                 [{"target_group_arn": args.target_group_arn, "container_name": item.name, "container_port": item.port}] if routed else []
             ),
+            service_registries=registries[0] if registries else None,
             health_check_grace_period_seconds=60 if routed else None,
             deployment_circuit_breaker={"enable": True, "rollback": True},
             deployment_maximum_percent=100 if single else 200,
@@ -280,9 +297,8 @@ class EcsWorkload(pulumi.ComponentResource):
             description=f"EventBridge Scheduler starts the {item.name} job, and nothing else",
             assume_role_policy=pulumi.Output.from_input(place.account_id).apply(
                 lambda account: json.dumps(
-                    service_trust(
-                        "scheduler.amazonaws.com", account, f"arn:aws:scheduler:{place.region}:{account}:schedule/default/{schedule_name}"
-                    )
+                    # Scheduler's requests carry the schedule group as their source.
+                    service_trust("scheduler.amazonaws.com", account, f"arn:aws:scheduler:{place.region}:{account}:schedule-group/default")
                 )
             ),
             tags={"Name": f"{schedule_name}-scheduler"},

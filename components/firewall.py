@@ -23,6 +23,12 @@ def vpc_resolver(vpc_cidr: str) -> str:
     return f"{ipaddress.IPv4Network(vpc_cidr).network_address + 2}/32"
 
 
+def check_targets(targets: Sequence[str]) -> None:
+    """`allow_from` admits to the data tier only: ('database',), ('cache',) or both."""
+    if not targets or any(t not in DATA_TARGETS for t in targets) or len(set(targets)) != len(targets):
+        raise ValueError(f"allow_from targets must be distinct names among {sorted(DATA_TARGETS)}, got {list(targets)}")
+
+
 @dataclass(frozen=True)
 class FirewallArgs:
     settings: FirewallSettings
@@ -57,7 +63,7 @@ class Firewall(pulumi.ComponentResource):
             raise ValueError("FirewallArgs.app_ports is empty: the ALB would have nothing to forward to")
 
         alb = self._group("alb", "Application load balancer: HTTP and HTTPS from the internet")
-        app = self._group("app", "Application workloads: traffic from the load balancer only")
+        app = self._group("app", "Application workloads: from the load balancer and from each other")
         # No egress at all (an empty list also removes AWS's default allow-all rule): the data
         # tier answers connections, it never opens any.
         database = self._group("database", "PostgreSQL: from the application tier only", closed_egress=True)
@@ -113,9 +119,7 @@ class Firewall(pulumi.ComponentResource):
 
         `source` names the consumer; it becomes part of the rule names and descriptions.
         """
-        unknown = [t for t in targets if t not in DATA_TARGETS]
-        if unknown or not targets:
-            raise ValueError(f"allow_from targets must be among {sorted(DATA_TARGETS)}, got {list(targets)}")
+        check_targets(targets)
         return [
             self._ingress(
                 f"{target}-in-{source}",

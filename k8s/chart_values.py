@@ -182,6 +182,8 @@ def prometheus_stack_values(
                 "accessModes": ["ReadWriteOnce"],
                 "size": f"{settings.grafana_volume_gib}Gi",
             },
+            # The EBS volume attaches to one node at a time: stop the old pod before the new one starts.
+            "deploymentStrategy": {"type": "Recreate"},
             "grafana.ini": {
                 "server": {"root_url": "http://localhost:3000"},
                 "analytics": {"reporting_enabled": False, "check_for_updates": False},

@@ -193,3 +193,16 @@ def test_dashboard_references_only_resources_in_the_plan(any_plan):
 def test_dashboard_shows_average_and_p95_latency(any_plan, stat):
     latency = next(w for w in dashboard(any_plan)["widgets"] if w["properties"]["title"].startswith("ALB target response time"))
     assert stat in [m[-1]["stat"] for m in latency["properties"]["metrics"]]
+
+
+def test_apps_on_eks_have_no_ecs_alarms_or_widgets(eks_apps_plan):
+    alarms = alarms_by_name(eks_apps_plan)
+    assert not [key for key in alarms if key.startswith("ecs-")]
+    assert {"rds-cpu", "redis-engine-cpu-001", "alb-backend-5xx"} <= set(alarms)
+    titles = [w["properties"]["title"] for w in dashboard(eks_apps_plan)["widgets"]]
+    assert titles == [
+        "ALB target response time (s)",
+        "ALB target responses",
+        "RDS connections and CPU",
+        "Redis hit rate and engine CPU (%)",
+    ]

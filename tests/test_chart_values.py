@@ -73,6 +73,7 @@ KUBE_PROMETHEUS_STACK_67_8_0 = {
         "service": {"type": ANY},
         "ingress": {"enabled": ANY},
         "persistence": {"enabled": ANY, "type": ANY, "storageClassName": ANY, "accessModes": ANY, "size": ANY},
+        "deploymentStrategy": {"type": ANY},
         "grafana.ini": ANY,
         "additionalDataSources": ANY,
         "dashboardProviders": ANY,

@@ -25,6 +25,11 @@ def test_every_resource_type_in_the_plan_is_priced_or_explained_free(any_plan):
     assert unpriced_types(any_plan) == [], "add a price (tools/cost.py PRICERS) or a reason in tools/prices/ap-southeast-2.yaml `free`"
 
 
+def test_apps_on_eks_are_priced_or_explained_too(eks_apps_plan):
+    assert unpriced_types(eks_apps_plan) == []
+    assert cost_report(eks_apps_plan).total > 0
+
+
 def test_no_type_is_both_priced_and_free():
     assert not set(PRICERS) & set(_document("ap-southeast-2")["free"])
 

@@ -214,6 +214,8 @@ def test_each_schedule_role_runs_only_its_task_and_passes_only_its_two_roles(sta
     assert passed["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
     trust = json.loads(plan.named(f"{job}-scheduler-role").inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:scheduler:ap-southeast-2:123456789012:schedule-group/default"
+    assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
 
 
 @pytest.mark.parametrize("stack, exec_on", [("staging", True), ("production", False)])
@@ -344,3 +346,18 @@ def test_bad_apps_settings_are_refused_naming_the_key(plan_variant, stack, chang
     with pytest.raises(SettingsError) as caught:
         plan_variant(stack, change)
     assert any(k == key and reason in why for k, why in caught.value.problems), caught.value.problems
+
+
+def test_services_with_a_port_register_their_tasks_by_name(any_plan):
+    namespace = any_plan.one("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")
+    assert namespace.inputs["name"] == f"ohmycoins-{any_plan.stack}.internal"
+    assert namespace.inputs["vpc"] == any_plan.outputs["vpcId"]
+    registered = {s.inputs["name"]: s for s in any_plan.all("aws:servicediscovery/service:Service")}
+    assert sorted(registered) == ["agents", "backend", "frontend"]
+    for name, discovery in registered.items():
+        assert discovery.inputs["dnsConfig"]["dnsRecords"] == [{"type": "A", "ttl": 10}]
+        service = any_plan.named(f"{name}-service")
+        assert discovery.urn in service.dependencies and service.inputs["serviceRegistries"]["registryArn"].startswith(
+            "arn:aws:servicediscovery:"
+        )
+    assert "serviceRegistries" not in any_plan.named("reddit-service").inputs

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import pytest
 
-from components.firewall import vpc_resolver
+from components.firewall import check_targets, vpc_resolver
 from tests.data_tier import EGRESS, INGRESS, SECURITY_GROUP, all_rules_of, describe, group_ids, rules_of
 
 ROUTED_PORTS = {80, 8000}  # frontend and backend: what the ALB forwards to
@@ -22,6 +23,13 @@ def _rules(plan, type_, role):
 def test_vpc_resolver_is_the_base_address_plus_two():
     assert vpc_resolver("10.0.0.0/16") == "10.0.0.2/32"
     assert vpc_resolver("10.1.0.0/20") == "10.1.0.2/32"
+
+
+@pytest.mark.parametrize("targets", [(), ("app",), ("database", "database"), ("alb", "cache")])
+def test_allow_from_admits_to_the_data_tier_only(targets):
+    with pytest.raises(ValueError, match="allow_from targets"):
+        check_targets(targets)
+    check_targets(("database", "cache"))
 
 
 def test_the_four_groups_live_in_the_vpc_and_are_named_for_the_stack(any_plan):
@@ -73,6 +81,15 @@ def test_data_tier_admits_its_port_from_security_groups_only_and_opens_nothing(a
 def test_every_rule_says_why_it_exists(any_plan):
     rules = any_plan.all(INGRESS) + any_plan.all(EGRESS)
     assert rules and all(rule.inputs.get("description") for rule in rules)
+
+
+# What EC2 accepts in security group and rule descriptions.
+_EC2_DESCRIPTION = re.compile(r"^[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]{0,255}$")
+
+
+def test_descriptions_are_ones_ec2_accepts(any_plan):
+    for resource in any_plan.all(SECURITY_GROUP) + any_plan.all(INGRESS) + any_plan.all(EGRESS):
+        assert _EC2_DESCRIPTION.match(resource.inputs.get("description") or ""), (resource.name, resource.inputs.get("description"))
 
 
 def test_nothing_but_the_alb_listens_to_the_internet(any_plan):

@@ -139,6 +139,8 @@ LABELS = {
     "aws:ecr/repository:Repository": "ECR repositories",
     "aws:efs/fileSystem:FileSystem": "EFS",
     "aws:efs/accessPoint:AccessPoint": "EFS access points",
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": "Cloud Map namespace",
+    "aws:servicediscovery/service:Service": "Cloud Map services",
 }
 
 # Types drawn one node per resource (named) while there are at most this many of them.

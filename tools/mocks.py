@@ -14,6 +14,7 @@ from typing import Any
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from .mocks_data import OUTPUTS as DATA_OUTPUTS
+from .mocks_workloads import ID_PREFIX as WORKLOAD_ID_PREFIX
 from .mocks_workloads import INVOKES as WORKLOAD_INVOKES
 from .mocks_workloads import OUTPUTS as WORKLOAD_OUTPUTS
 from .remote_mocks import REMOTE_COMPONENTS
@@ -191,6 +192,7 @@ INVOKES: dict[str, Callable[[AwsMocks, dict[str, Any]], dict[str, Any]]] = {
 }
 
 # Edge and ECS (issue 4): ALB, ACM, Route53, WAF, S3, ECS, ECR, EFS, Scheduler.
+ID_PREFIX.update(WORKLOAD_ID_PREFIX)
 OUTPUTS.update(WORKLOAD_OUTPUTS)
 # Data tier (issue 3): RDS, ElastiCache, Secrets Manager, KMS alias, pulumi-random.
 OUTPUTS.update(DATA_OUTPUTS)

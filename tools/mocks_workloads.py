@@ -118,6 +118,11 @@ OUTPUTS = {
         "dnsName": f"{c.id}.efs.{c.region}.amazonaws.com",
     },
     "aws:efs/accessPoint:AccessPoint": lambda c: {"arn": c.arn("elasticfilesystem", f"access-point/{c.id}")},
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": lambda c: {
+        "arn": c.arn("servicediscovery", f"namespace/ns-{_hex(c.name, 16)}"),
+        "hostedZone": "Z" + _hex(c.name + "zone", 13).upper(),
+    },
+    "aws:servicediscovery/service:Service": lambda c: {"arn": c.arn("servicediscovery", f"service/srv-{_hex(c.name, 16)}")},
     "aws:scheduler/schedule:Schedule": lambda c: {"arn": c.arn("scheduler", f"schedule/default/{c.physical_name}")},
 }
 
@@ -148,4 +153,9 @@ def _elb_service_account(mocks, args: dict[str, Any]) -> dict[str, Any]:
 INVOKES = {
     "aws:route53/getZone:getZone": _get_zone,
     "aws:elb/getServiceAccount:getServiceAccount": _elb_service_account,
+}
+
+ID_PREFIX = {
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": "ns",
+    "aws:servicediscovery/service:Service": "srv",
 }

@@ -50,7 +50,11 @@ def efs_encrypted(r, ctx):
 
 
 @stack_rule(
-    "s3-default-encryption", "Every S3 bucket has default server-side encryption", "AWS FSBP S3.17 / CIS AWS 2.1.1", CATEGORY, "mandatory"
+    "s3-default-encryption",
+    "Every S3 bucket has default server-side encryption",
+    "CIS AWS v1.4 2.1.1 (was AWS FSBP S3.4)",
+    CATEGORY,
+    "mandatory",
 )
 def s3_default_encryption(resources, ctx):
     configs = of_type(resources, *BUCKET_SSE)
@@ -100,7 +104,7 @@ def eks_secrets_encryption(r, ctx):
 @resource_rule(
     "ebs-volumes-encrypted",
     "Launch templates encrypt their EBS volumes",
-    "AWS FSBP EC2.7 / CIS AWS 2.2.1",
+    "AWS FSBP EC2.7 / CIS AWS v1.4 2.2.1",
     CATEGORY,
     "mandatory",
     [LAUNCH_TEMPLATE],
@@ -112,7 +116,9 @@ def ebs_encrypted(r, ctx):
             yield f"blockDeviceMappings[{index}].ebs.encrypted must be true"
 
 
-@resource_rule("kms-key-rotation", "Symmetric KMS keys rotate yearly", "AWS FSBP KMS.4 / CIS AWS 3.6", CATEGORY, "mandatory", [KMS_KEY])
+@resource_rule(
+    "kms-key-rotation", "Symmetric KMS keys rotate yearly", "AWS FSBP KMS.4 / CIS AWS v1.4 3.8", CATEGORY, "mandatory", [KMS_KEY]
+)
 def kms_rotation(r, ctx):
     if (
         r.get("customerMasterKeySpec", default="SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"

@@ -61,7 +61,7 @@ def _is_alb_group(group, resources) -> bool:
 @stack_rule(
     "sg-no-open-ingress",
     "No security group admits 0.0.0.0/0 or ::/0, except the ALB on 80/443",
-    "AWS FSBP EC2.18 / EC2.19 / EC2.53 / CIS AWS 5.2, 5.3",
+    "AWS FSBP EC2.18 / EC2.19 / EC2.53 / CIS AWS v1.4 5.2",
     CATEGORY,
     "mandatory",
 )
@@ -72,7 +72,7 @@ def sg_no_open_ingress(resources, ctx):
             yield where, f"{label}: ports {from_port}-{to_port} open to the internet"
 
 
-@stack_rule("s3-public-access-block", "Every S3 bucket blocks public access", "AWS FSBP S3.8 / CIS AWS 2.1.4", CATEGORY, "mandatory")
+@stack_rule("s3-public-access-block", "Every S3 bucket blocks public access", "AWS FSBP S3.8 / CIS AWS v1.4 2.1.5", CATEGORY, "mandatory")
 def s3_public_access_block(resources, ctx):
     blocks = of_type(resources, *BUCKET_PAB)
     flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -105,7 +105,9 @@ def subnet_public_ip(r, ctx):
         yield "mapPublicIpOnLaunch must be false"
 
 
-@stack_rule("default-sg-closed", "Each VPC's default security group has no rules", "AWS FSBP EC2.2 / CIS AWS 5.4", CATEGORY, "mandatory")
+@stack_rule(
+    "default-sg-closed", "Each VPC's default security group has no rules", "AWS FSBP EC2.2 / CIS AWS v1.4 5.3", CATEGORY, "mandatory"
+)
 def default_sg_closed(resources, ctx):
     defaults = of_type(resources, DEFAULT_SG)
     for vpc in of_type(resources, VPC):

@@ -30,7 +30,7 @@ def _allows_everything(statement) -> bool:
 @resource_rule(
     "iam-no-star-on-star",
     "No policy allows every action on every resource",
-    "AWS FSBP IAM.1 / IAM.21 / CIS AWS 1.16",
+    "AWS FSBP IAM.1 / CIS AWS v1.4 1.16",
     CATEGORY,
     "mandatory",
     [*IAM_POLICY_DOCUMENTS, IAM_ROLE],
@@ -45,7 +45,7 @@ def no_star_star(r, ctx):
 @resource_rule(
     "iam-no-admin-attachment",
     "No role, user or group gets AdministratorAccess or IAMFullAccess",
-    "AWS FSBP IAM.1 / CIS AWS 1.16",
+    "AWS FSBP IAM.1 / CIS AWS v1.4 1.16",
     CATEGORY,
     "mandatory",
     [*IAM_ATTACHMENTS, IAM_ROLE],
@@ -59,7 +59,7 @@ def no_admin_attachment(r, ctx):
 @resource_rule(
     "iam-no-user-policies",
     "Policies attach to roles, never to IAM users",
-    "AWS FSBP IAM.2 / CIS AWS 1.15",
+    "AWS FSBP IAM.2 / CIS AWS v1.4 1.15",
     CATEGORY,
     "mandatory",
     IAM_USER_POLICIES,
@@ -71,7 +71,7 @@ def no_user_policies(r, ctx):
 @resource_rule(
     "github-oidc-trust-pinned",
     "GitHub OIDC trusts pin aud and one exact sub",
-    "AWS IAM OIDC guidance for GitHub (no FSBP control; CIS AWS 1.16 least privilege)",
+    "AWS IAM guidance for GitHub OIDC trust (no FSBP control)",
     CATEGORY,
     "mandatory",
     [IAM_ROLE],

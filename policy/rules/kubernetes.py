@@ -72,7 +72,7 @@ def pod_host_namespaces(r, ctx):
 @resource_rule(
     "pod-resource-limits",
     "Every container requests and limits CPU and memory",
-    "CIS Kubernetes Benchmark 5.7 / NSA-CISA hardening: resource limits",
+    "NSA/CISA Kubernetes Hardening Guide: resource limits (no PSS control)",
     CATEGORY,
     "mandatory",
     WORKLOADS,

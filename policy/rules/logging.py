@@ -22,7 +22,7 @@ CATEGORY = "logging"
 EKS_LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}
 
 
-@stack_rule("vpc-flow-logs", "Every VPC has flow logs", "AWS FSBP EC2.6 / CIS AWS 3.9", CATEGORY, "mandatory")
+@stack_rule("vpc-flow-logs", "Every VPC has flow logs", "AWS FSBP EC2.6 / CIS AWS v1.4 3.9", CATEGORY, "mandatory")
 def vpc_flow_logs(resources, ctx):
     logs = of_type(resources, FLOW_LOG)
     for vpc in of_type(resources, VPC):
@@ -45,7 +45,7 @@ def alb_access_logs(r, ctx):
 
 
 @resource_rule(
-    "cloudtrail-multi-region", "The trail is multi-region", "AWS FSBP CloudTrail.1 / CIS AWS 3.1", CATEGORY, "mandatory", [TRAIL]
+    "cloudtrail-multi-region", "The trail is multi-region", "AWS FSBP CloudTrail.1 / CIS AWS v1.4 3.1", CATEGORY, "mandatory", [TRAIL]
 )
 def trail_multi_region(r, ctx):
     if not is_true(r.get("isMultiRegionTrail")):
@@ -53,7 +53,12 @@ def trail_multi_region(r, ctx):
 
 
 @resource_rule(
-    "cloudtrail-log-validation", "The trail validates its log files", "AWS FSBP CloudTrail.4 / CIS AWS 3.2", CATEGORY, "mandatory", [TRAIL]
+    "cloudtrail-log-validation",
+    "The trail validates its log files",
+    "AWS FSBP CloudTrail.4 / CIS AWS v1.4 3.2",
+    CATEGORY,
+    "mandatory",
+    [TRAIL],
 )
 def trail_validation(r, ctx):
     if not is_true(r.get("enableLogFileValidation")):
@@ -61,7 +66,7 @@ def trail_validation(r, ctx):
 
 
 @resource_rule(
-    "cloudtrail-encrypted", "The trail is encrypted with KMS", "AWS FSBP CloudTrail.2 / CIS AWS 3.5", CATEGORY, "mandatory", [TRAIL]
+    "cloudtrail-encrypted", "The trail is encrypted with KMS", "AWS FSBP CloudTrail.2 / CIS AWS v1.4 3.7", CATEGORY, "mandatory", [TRAIL]
 )
 def trail_kms(r, ctx):
     if "kmsKeyId" not in r.inputs:
@@ -71,7 +76,7 @@ def trail_kms(r, ctx):
 @resource_rule(
     "cloudtrail-cloudwatch-logs",
     "The trail delivers to CloudWatch Logs",
-    "AWS FSBP CloudTrail.5 / CIS AWS 3.4",
+    "AWS FSBP CloudTrail.5 / CIS AWS v1.4 3.4",
     CATEGORY,
     "mandatory",
     [TRAIL],
@@ -121,7 +126,7 @@ def guardduty_enabled(r, ctx):
 @resource_rule(
     "config-records-everything",
     "AWS Config records all resources incl. global ones",
-    "AWS FSBP Config.1 / CIS AWS 3.3",
+    "AWS FSBP Config.1 / CIS AWS v1.4 3.5",
     CATEGORY,
     "mandatory",
     [CONFIG_RECORDER],

@@ -24,7 +24,7 @@ def elasticache_transit(r, ctx):
 @resource_rule(
     "rds-force-ssl",
     "PostgreSQL refuses connections without TLS",
-    "AWS RDS PostgreSQL rds.force_ssl (CIS AWS 3.0 2.3; no FSBP control)",
+    "AWS RDS for PostgreSQL rds.force_ssl (no FSBP control)",
     CATEGORY,
     "mandatory",
     [RDS_PARAMETER_GROUP],
