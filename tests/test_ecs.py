@@ -8,6 +8,7 @@ import pytest
 
 from components.settings import SettingsError
 from components.workloads import CATALOG
+from tools.plan import render_tree
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
@@ -361,3 +362,11 @@ def test_services_with_a_port_register_their_tasks_by_name(any_plan):
             "arn:aws:servicediscovery:"
         )
     assert "serviceRegistries" not in any_plan.named("reddit-service").inputs
+
+
+def test_the_plan_tree_shows_the_edge_and_each_workload_under_its_component(staging_plan):
+    tree = render_tree(staging_plan)
+    assert "ohmycoins:edge:Edge  edge" in tree
+    for item in CATALOG:
+        kind = {"service": "Service", "worker": "Worker", "job": "ScheduledJob"}[item.kind]
+        assert f"  ohmycoins:ecs:{kind}  {item.name}  (" in tree
