@@ -62,6 +62,9 @@ def namespace(name: str) -> dict:
         for mode in ("enforce", "audit", "warn")
         for suffix, value in (("", "restricted"), ("-version", "latest"))
     }
+    # The LB controller gives pods behind a TargetGroupBinding a readiness gate: a rollout waits
+    # until the ALB sees each new pod healthy.
+    labels["elbv2.k8s.aws/pod-readiness-gate-inject"] = "enabled"
     return {"metadata": metadata(name, None, labels)}
 
 

@@ -387,3 +387,20 @@ def test_disabled_eks_creates_no_cluster(plan_variant):
 
     plan = plan_variant("staging", without_cluster)
     assert plan.all(CLUSTER) == [] and "kubeconfig" not in plan.outputs
+
+
+def test_node_groups_and_addons_join_the_live_cluster_by_its_name(any_plan):
+    cluster = any_plan.one(CLUSTER)
+    for resource in any_plan.all(NODE_GROUP) + any_plan.all(ADDON):
+        assert resource.inputs["clusterName"] == cluster.inputs["name"]
+        assert cluster.urn in resource.dependencies
+
+
+def test_ebs_csi_driver_may_use_the_stack_key_for_volumes_only_through_aws_grants(any_plan):
+    role = _role(any_plan, f"ohmycoins-{any_plan.stack}-eks-aws-ebs-csi-driver")
+    policy = next(r for r in any_plan.all(ROLE_POLICY) if r.parent == role.parent)
+    grants, use = _statements(policy.inputs["policy"])
+    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert grants["Resource"] == use["Resource"] == any_plan.outputs["kmsKeyArn"]
+    storage_class = any_plan.one("kubernetes:storage.k8s.io/v1:StorageClass", "eks-gp3").inputs
+    assert storage_class["parameters"] == {"type": "gp3", "encrypted": "true", "kmsKeyId": any_plan.outputs["kmsKeyArn"], "fsType": "ext4"}

@@ -308,3 +308,14 @@ def test_egress_goes_only_where_each_workload_must(eks_apps_plan, catalog):
             assert any(peer.get("podSelector") == {"matchLabels": {NAME_LABEL: "backend"}} for rule in egress for peer in rule["to"])
         if item.name == "frontend":
             assert egress == []
+
+
+def test_each_workload_policy_admits_only_the_port_its_pods_listen_on(eks_apps_plan):
+    pods = _pod_specs(eks_apps_plan)
+    for name, policy in _policies(eks_apps_plan).items():
+        if name not in pods:
+            continue
+        (container,) = pods[name][0]["spec"]["containers"]
+        listening = {p["containerPort"] for p in container.get("ports", [])}
+        admitted = {p["port"] for rule in policy["spec"].get("ingress", []) for p in rule["ports"]}
+        assert admitted == listening, name

@@ -31,7 +31,7 @@ def _resource_reference(urn: str, resource_id: str) -> dict[str, str]:
     return {rpc._special_sig_key: rpc._special_resource_sig, "urn": urn, "id": resource_id}
 
 
-def _kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> dict[str, Any]:
+def _kubeconfig(cluster_name: str, endpoint: str, ca_data: str) -> dict[str, Any]:
     """The shape pulumi-eks writes: token from `aws eks get-token`, no credential inside."""
     return {
         "apiVersion": "v1",
@@ -58,7 +58,7 @@ def _kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> 
 
 def eks_cluster(mocks: AwsMocks, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
     """`eks:index:Cluster`: the EKS cluster, its OIDC provider and the EKS-created security group."""
-    from .mocks import ACCOUNT_ID
+    from .mocks import ACCOUNT_ID  # here: tools/mocks.py imports this module
 
     inputs = args.inputs
     name = inputs.get("name") if isinstance(inputs.get("name"), str) else f"{args.name}-eksCluster-{_digest(args.name, 7)}"
@@ -92,7 +92,7 @@ def eks_cluster(mocks: AwsMocks, args: MockResourceArgs) -> tuple[str, dict[str,
         },
     }
     mocks.nested_resources[nested_urn] = (name, nested_state)
-    kubeconfig = _kubeconfig(name, endpoint, ca_data, region)
+    kubeconfig = _kubeconfig(name, endpoint, ca_data)
     state = {
         "kubeconfig": kubeconfig,
         "kubeconfigJson": json.dumps(kubeconfig),
