@@ -10,6 +10,7 @@ Fargate task size; on Kubernetes they are the container limits (`kubernetes_reso
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -248,6 +249,42 @@ CATALOG: tuple[Workload, ...] = (
         labels={"app": "agents", "component": "langgraph"},
     ),
 )
+
+_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$")
+
+
+def catalog_problems(catalog: tuple[Workload, ...]) -> list[str]:
+    """What makes a catalog unusable on either platform; empty when it is sound."""
+    problems: list[str] = []
+    names = [w.name for w in catalog]
+    if len(set(names)) != len(names):
+        problems.append("workload names repeat")
+    if len([w for w in catalog if w.route is not None and w.route.default]) != 1:
+        problems.append("exactly one routed workload must be the default route")
+    for w in catalog:
+        where = f"workload '{w.name}'"
+        if not _NAME.match(w.name):
+            problems.append(f"{where}: name must be a short DNS label (lowercase letters, digits, hyphens; at most 22)")
+        if (w.kind == "job") != (w.schedule is not None):
+            problems.append(f"{where}: jobs, and only jobs, have a schedule")
+        if w.scaling is not None and w.kind != "service":
+            problems.append(f"{where}: only services autoscale")
+        if w.scaling is not None and not w.scaling.min_count <= w.desired_count <= w.scaling.max_count:
+            problems.append(f"{where}: desired count outside its scaling bounds")
+        if w.kind == "worker" and w.desired_count != 1:
+            problems.append(f"{where}: a worker runs exactly one copy")
+        if w.route is not None and (w.port is None or w.kind != "service"):
+            problems.append(f"{where}: a routed workload is a service with a port")
+        for probe in (w.liveness, w.readiness):
+            if probe is not None and probe.port != w.port:
+                problems.append(f"{where}: probes must use the workload's port")
+        envs = [*w.env, *(ref.env for ref in w.secrets)]
+        if len(set(envs)) != len(envs):
+            problems.append(f"{where}: an environment variable is both plain and secret, or repeats")
+        if any(ref.source == "app" and not ref.key for ref in w.secrets):
+            problems.append(f"{where}: an app secret reference needs its JSON key")
+    return problems
+
 
 WORKLOAD_NAMES: tuple[str, ...] = tuple(w.name for w in CATALOG)
 IMAGES: tuple[str, ...] = tuple(sorted({w.image for w in CATALOG}))

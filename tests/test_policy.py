@@ -168,7 +168,7 @@ def test_crossguard_stack_policy_reports_a_violation():
     stack = type("StackArgs", (), {"resources": [vpc]})()
     reported: list[tuple[str, str | None]] = []
     policy._StackValidationPolicy__validate(stack, lambda message, urn=None: reported.append((message, urn)))
-    assert reported == [("AWS FSBP EC2.6 / CIS AWS 3.9: no aws.ec2.FlowLog for this VPC", vpc.urn)]
+    assert reported == [(f"{RULES_BY_ID['vpc-flow-logs'].control}: no aws.ec2.FlowLog for this VPC", vpc.urn)]
 
 
 def test_readme_lists_every_rule_with_its_control():

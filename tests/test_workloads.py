@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from components.workloads import (
     Override,
     RuntimeContext,
     apply_overrides,
+    catalog_problems,
     kubernetes_resources,
     plain_environment,
     routed,
@@ -37,6 +40,19 @@ def test_the_catalog_holds_exactly_the_oh_my_coins_workloads():
         "agents": "service",
     }
     assert IMAGES == ("backend", "frontend")
+
+
+def test_the_catalog_keeps_its_own_rules():
+    assert catalog_problems(CATALOG) == []
+    broken = (
+        *CATALOG,
+        replace(workload("defillama"), name="Bad_Name", schedule=None),
+        replace(workload("reddit"), name="twice", desired_count=2),
+    )
+    problems = catalog_problems(broken)
+    assert "workload 'Bad_Name': name must be a short DNS label (lowercase letters, digits, hyphens; at most 22)" in problems
+    assert "workload 'Bad_Name': jobs, and only jobs, have a schedule" in problems
+    assert "workload 'twice': a worker runs exactly one copy" in problems
 
 
 def test_collector_and_agent_commands_carry_over_from_the_original():

@@ -28,6 +28,7 @@ PROGRAM_SOURCES = ["__main__.py", "components", "k8s"]
 class Timing:
     what: str
     seconds: list[float]
+    failed: int = 0
 
     @property
     def median(self) -> float:
@@ -52,13 +53,15 @@ def sdk_modules(project_dir: Path = PROJECT_DIR) -> list[str]:
     return sorted(found)
 
 
-def time_process(command: list[str], runs: int) -> list[float]:
-    seconds = []
+def time_process(what: str, command: list[str], runs: int) -> Timing:
+    """Runs a command `runs` times; a run that exits non-zero is still timed, and counted as failed."""
+    seconds, failed = [], 0
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, cwd=PROJECT_DIR, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        result = subprocess.run(command, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seconds.append(time.perf_counter() - start)
-    return seconds
+        failed += result.returncode != 0
+    return Timing(what, seconds, failed)
 
 
 def stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
@@ -70,7 +73,10 @@ def render(timings: list[Timing], import_median: float) -> str:
     lines = [f"{'what':<{width}}  {'runs':>4} {'median s':>9} {'min s':>7} {'max s':>7} {'beyond imports':>15}"]
     for t in timings:
         beyond = f"{t.median - import_median:.2f}s" if t.what.startswith("plan ") else ""
-        lines.append(f"{t.what:<{width}}  {len(t.seconds):>4} {t.median:>9.2f} {min(t.seconds):>7.2f} {max(t.seconds):>7.2f} {beyond:>15}")
+        note = f"  ({t.failed} of {len(t.seconds)} runs exited non-zero)" if t.failed else ""
+        lines.append(
+            f"{t.what:<{width}}  {len(t.seconds):>4} {t.median:>9.2f} {min(t.seconds):>7.2f} {max(t.seconds):>7.2f} {beyond:>15}{note}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -83,11 +89,11 @@ def main(argv: list[str] | None = None) -> int:
 
     python = sys.executable
     modules = sdk_modules()
-    timings = [Timing(f"import {', '.join(modules)}", time_process([python, "-c", f"import {', '.join(modules)}"], args.runs))]
+    timings = [time_process(f"import {', '.join(modules)}", [python, "-c", f"import {', '.join(modules)}"], args.runs)]
     for stack in stacks():
-        timings.append(Timing(f"plan {stack} (python -m tools.plan {stack})", time_process([python, "-m", "tools.plan", stack], args.runs)))
+        timings.append(time_process(f"plan {stack} (python -m tools.plan {stack})", [python, "-m", "tools.plan", stack], args.runs))
     if not args.skip_suite:
-        timings.append(Timing("test suite (python -m pytest -q)", time_process([python, "-m", "pytest", "-q", "-x"], args.suite_runs)))
+        timings.append(time_process("test suite (python -m pytest -q)", [python, "-m", "pytest", "-q"], args.suite_runs))
     sys.stdout.write(render(timings, timings[0].median))
     return 0
 
