@@ -32,13 +32,13 @@ CHARTS = {
     ),
     # The chart's image follows the cluster's minor version (`autoscaler_image_tag`).
     "cluster-autoscaler": Chart(
-        "https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.49.0", "kube-system", "cluster-autoscaler"
+        "https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.50.1", "kube-system", "cluster-autoscaler"
     ),
     "metrics-server": Chart(
-        "https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.12.2", "kube-system", "metrics-server"
+        "https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.0", "kube-system", "metrics-server"
     ),
     # Serves external-secrets.io/v1 (ClusterSecretStore, ExternalSecret).
-    "external-secrets": Chart("https://charts.external-secrets.io", "external-secrets", "0.19.2", "external-secrets", "external-secrets"),
+    "external-secrets": Chart("https://charts.external-secrets.io", "external-secrets", "0.20.1", "external-secrets", "external-secrets"),
 }
 
 # Cluster autoscaler releases track Kubernetes minors: 1.33 -> v1.33.x.

@@ -19,8 +19,8 @@ from tools.plan_model import PlannedResource
 # vendor (the upstream CRD files are large generated code under other licences). The objects'
 # fields are asserted in tests/test_eks_apps.py instead; the kinds here are skipped by name.
 CRD_KINDS_NOT_VALIDATED = {
-    "ExternalSecret": "CRD of external-secrets (chart 0.19.2) not vendored; fields checked in test_eks_apps.py",
-    "ClusterSecretStore": "CRD of external-secrets (chart 0.19.2) not vendored; fields checked in test_eks.py/test_eks_apps.py",
+    "ExternalSecret": "CRD of external-secrets (chart 0.20.1) not vendored; fields checked in test_eks_apps.py",
+    "ClusterSecretStore": "CRD of external-secrets (chart 0.20.1) not vendored; fields checked in test_eks.py/test_eks_apps.py",
     "TargetGroupBinding": "CRD of aws-load-balancer-controller (chart 1.13.4) not vendored; fields checked in test_eks_apps.py",
     "ServiceMonitor": "CRD of kube-prometheus-stack not vendored; checked by the monitoring tests",
     "PodMonitor": "CRD of kube-prometheus-stack not vendored; checked by the monitoring tests",
