@@ -222,12 +222,11 @@ if settings.eks.enabled:
 k8s_apps = None
 if platform is not None and settings.apps.platform == "eks":
     platform.admit_load_balancer(firewall.alb_security_group_id, routed_ports(settings.apps.catalog))
-    stored = [item.storage for item in settings.apps.catalog if item.storage is not None]
-    k8s_file_system = (
-        SharedFileSystem(
-            "eks-efs",
+    k8s_file_systems = {
+        item.storage.name: SharedFileSystem(
+            f"eks-efs-{item.storage.name}",
             SharedFileSystemArgs(
-                storage=stored[0],
+                storage=item.storage,
                 name_prefix=f"{settings.prefix}-eks",
                 vpc_id=network.vpc_id,
                 subnet_ids=network.private_app_subnet_ids,
@@ -237,9 +236,9 @@ if platform is not None and settings.apps.platform == "eks":
             ),
             opts=on_aws,
         )
-        if stored
-        else None
-    )
+        for item in settings.apps.catalog
+        if item.storage is not None
+    }
     k8s_apps = KubernetesApps(
         "k8s-apps",
         KubernetesAppsArgs(
@@ -279,7 +278,9 @@ if platform is not None and settings.apps.platform == "eks":
                 load_balancer_cidrs=network.public_subnet_cidrs,
                 data_cidrs=network.private_data_subnet_cidrs,
             ),
-            file_system_id=k8s_file_system.file_system_id if k8s_file_system else None,
+            volume_handles={
+                name: pulumi.Output.concat(fs.file_system_id, "::", fs.access_point_id) for name, fs in k8s_file_systems.items()
+            },
             protect=protect,
             k8s_provider=platform.k8s_provider,
             depends_on=platform.addons_ready,

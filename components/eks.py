@@ -87,7 +87,9 @@ class KubernetesPlatform(pulumi.ComponentResource):
             tags={"Name": f"{name_of_cluster}-cluster"},
             opts=child,
         )
-        aws.iam.RolePolicyAttachment(f"{name}-cluster-policy", role=service_role.name, policy_arn=MANAGED["cluster"], opts=child)
+        cluster_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster-policy", role=service_role.name, policy_arn=MANAGED["cluster"], opts=child
+        )
         key_grant = aws.iam.RolePolicy(
             f"{name}-cluster-key",
             role=service_role.name,
@@ -125,7 +127,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
             deletion_protection=args.protect,
             tags={"Name": name_of_cluster},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, key_grant], protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_policy, key_grant], protect=args.protect),
         )
         live_name = cluster.eks_cluster.name
         self.cluster_name = live_name

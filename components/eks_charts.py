@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .config.eks import AUTOSCALER_RELEASES
 from .eks_nodes import SYSTEM, SYSTEM_TOLERATION
 from .eks_policies import cluster_autoscaler_policy, external_secrets_policy, load_balancer_controller_policy
 from .irsa import IrsaRole, IrsaRoleArgs
@@ -41,16 +42,13 @@ CHARTS = {
     "external-secrets": Chart("https://charts.external-secrets.io", "external-secrets", "0.20.1", "external-secrets", "external-secrets"),
 }
 
-# Cluster autoscaler releases track Kubernetes minors: 1.33 -> v1.33.x.
-AUTOSCALER_PATCH = {"1.31": "v1.31.3", "1.32": "v1.32.2", "1.33": "v1.33.0", "1.34": "v1.34.0"}
 
 _ON_SYSTEM_NODES = {"nodeSelector": SYSTEM.node_selector, "tolerations": [SYSTEM_TOLERATION]}
 
 
 def autoscaler_image_tag(version: str) -> str:
-    if version not in AUTOSCALER_PATCH:
-        raise ValueError(f"no cluster-autoscaler release is pinned for Kubernetes {version}; add it to AUTOSCALER_PATCH")
-    return AUTOSCALER_PATCH[version]
+    """The settings refuse a version without a pinned autoscaler release (components/config/eks.py)."""
+    return AUTOSCALER_RELEASES[version]
 
 
 def _service_account(role_arn: pulumi.Input[str], name: str) -> dict[str, Any]:

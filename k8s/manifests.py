@@ -284,22 +284,38 @@ def horizontal_pod_autoscaler(item: Workload, ns: str) -> dict:
     }
 
 
-def efs_storage_class(name: str, file_system_id: Any, reclaim: str) -> dict:
-    """Dynamic EFS access points, one directory per claim, owned by the app user."""
+def efs_storage_class(name: str) -> dict:
+    """The class of the EFS volumes; each is bound statically to its catalog access point (no provisioning)."""
     return {
         "metadata": metadata(name, None),
         "provisioner": "efs.csi.aws.com",
-        "parameters": {
-            "provisioningMode": "efs-ap",
-            "fileSystemId": file_system_id,
-            "directoryPerms": "700",
-            "uid": str(RUN_AS_USER),
-            "gid": str(RUN_AS_USER),
-            "basePath": "/k8s",
-        },
-        "reclaim_policy": reclaim,
+        "reclaim_policy": "Retain",
         "volume_binding_mode": "Immediate",
-        "mount_options": ["tls"],
+    }
+
+
+def persistent_volume_name(item: Workload, ns: str) -> str:
+    assert item.storage is not None
+    return f"{ns}-{item.storage.name}"
+
+
+def persistent_volume(item: Workload, ns: str, storage_class: str, volume_handle: Any) -> dict:
+    """The catalog's shared storage: the EFS access point (its uid, gid and root directory), over TLS.
+
+    Retained: deleting the claim never deletes the agents' files.
+    """
+    assert item.storage is not None
+    return {
+        "metadata": metadata(persistent_volume_name(item, ns), None, pod_labels(item)),
+        "spec": {
+            "capacity": {"storage": f"{item.storage.size_gib}Gi"},
+            "volumeMode": "Filesystem",
+            "accessModes": ["ReadWriteMany"],
+            "persistentVolumeReclaimPolicy": "Retain",
+            "storageClassName": storage_class,
+            "mountOptions": ["tls"],
+            "csi": {"driver": "efs.csi.aws.com", "volumeHandle": volume_handle},
+        },
     }
 
 
@@ -310,6 +326,7 @@ def persistent_volume_claim(item: Workload, ns: str, storage_class: str) -> dict
         "spec": {
             "accessModes": ["ReadWriteMany"],
             "storageClassName": storage_class,
+            "volumeName": persistent_volume_name(item, ns),
             "resources": {"requests": {"storage": f"{item.storage.size_gib}Gi"}},
         },
     }

@@ -35,7 +35,8 @@ class KubernetesAppsArgs:
     secret_store: str
     target_group_arns: Mapping[str, pulumi.Input[str]]
     network: NetworkContext
-    file_system_id: pulumi.Input[str] | None
+    # SharedStorage name -> EFS CSI volume handle `<file system id>::<access point id>`
+    volume_handles: Mapping[str, pulumi.Input[str]]
     protect: bool
     k8s_provider: k8s.Provider
     # The controllers (External Secrets, LB controller, CSI drivers) the objects need first.
@@ -59,26 +60,26 @@ class KubernetesApps(pulumi.ComponentResource):
             k8s.networking.v1.NetworkPolicy(f"{name}-netpol-{policy_name}", **policy, opts=in_ns)
 
         claims: dict[str, k8s.core.v1.PersistentVolumeClaim] = {}
-        if any(item.storage for item in args.catalog):
-            if args.file_system_id is None:
-                raise ValueError("a workload needs shared storage, but no EFS file system was given")
-            storage_class = k8s.storage.v1.StorageClass(
-                f"{name}-efs",
-                **manifests.efs_storage_class(EFS_STORAGE_CLASS, args.file_system_id, "Retain" if args.protect else "Delete"),
-                opts=base,
-            )
-            for item in args.catalog:
-                if item.storage is not None:
-                    claims[item.name] = k8s.core.v1.PersistentVolumeClaim(
-                        f"{name}-{item.storage.name}",
-                        **manifests.persistent_volume_claim(item, ns, EFS_STORAGE_CLASS),
-                        opts=pulumi.ResourceOptions(
-                            parent=self,
-                            provider=args.k8s_provider,
-                            depends_on=[*args.depends_on, namespace, storage_class],
-                            protect=args.protect,
-                        ),
-                    )
+        stored = [item for item in args.catalog if item.storage is not None]
+        if stored:
+            storage_class = k8s.storage.v1.StorageClass(f"{name}-efs", **manifests.efs_storage_class(EFS_STORAGE_CLASS), opts=base)
+            for item in stored:
+                assert item.storage is not None
+                if item.storage.name not in args.volume_handles:
+                    raise ValueError(f"workload '{item.name}' needs shared storage '{item.storage.name}', but no EFS volume was given")
+                stateful = pulumi.ResourceOptions(
+                    parent=self, provider=args.k8s_provider, depends_on=[*args.depends_on, storage_class], protect=args.protect
+                )
+                volume = k8s.core.v1.PersistentVolume(
+                    f"{name}-{item.storage.name}-volume",
+                    **manifests.persistent_volume(item, ns, EFS_STORAGE_CLASS, args.volume_handles[item.storage.name]),
+                    opts=stateful,
+                )
+                claims[item.name] = k8s.core.v1.PersistentVolumeClaim(
+                    f"{name}-{item.storage.name}",
+                    **manifests.persistent_volume_claim(item, ns, EFS_STORAGE_CLASS),
+                    opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(depends_on=[namespace, volume])),
+                )
 
         for item in args.catalog:
             self._workload(name, item, args, in_ns, claims.get(item.name))

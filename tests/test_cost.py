@@ -141,3 +141,15 @@ def test_make_plan_summary_ends_with_total_and_top_lines(staging_plan):
     assert re.fullmatch(r"Monthly cost of stack 'staging': \$[\d,]+\.\d\d .*", lines[0])
     assert len(lines) == 1 + 8
     assert "UNPRICED" not in summary
+
+
+def test_claims_on_efs_are_not_priced_as_ebs_twice():
+    efs_class = resource("kubernetes:storage.k8s.io/v1:StorageClass", "sc", metadata={"name": "shared"}, provisioner="efs.csi.aws.com")
+    on_efs = resource(
+        "kubernetes:core/v1:PersistentVolumeClaim", "a", spec={"storageClassName": "shared", "resources": {"requests": {"storage": "50Gi"}}}
+    )
+    on_ebs = resource(
+        "kubernetes:core/v1:PersistentVolumeClaim", "b", spec={"storageClassName": "gp3", "resources": {"requests": {"storage": "50Gi"}}}
+    )
+    assert lines_of(efs_class, on_efs) == 0
+    assert lines_of(on_ebs) == pytest.approx(50 * 0.096)

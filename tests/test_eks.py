@@ -326,6 +326,12 @@ BAD_EKS = {
         "ohmycoins:eks.version",
         "is not a Kubernetes minor version",
     ),
+    "version without an autoscaler": (
+        "staging",
+        _eks(lambda e: e.update(version="1.29")),
+        "ohmycoins:eks.version",
+        "has no pinned cluster-autoscaler release",
+    ),
     "runners not from zero": (
         "staging",
         _eks(lambda e: e["nodeGroups"]["runners"].update(minSize=1, desiredSize=1)),

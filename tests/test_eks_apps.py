@@ -195,9 +195,17 @@ def test_agents_mount_a_10gib_rwx_claim_on_efs(eks_apps_plan, catalog):
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
     assert claim["spec"]["resources"]["requests"]["storage"] == "10Gi"
     classes = {r.inputs["metadata"]["name"]: r.inputs for r in eks_apps_plan.all("kubernetes:storage.k8s.io/v1:StorageClass")}
-    efs = classes[claim["spec"]["storageClassName"]]
-    assert efs["provisioner"] == "efs.csi.aws.com"
-    assert efs["parameters"]["fileSystemId"].startswith("fs-")
+    assert classes[claim["spec"]["storageClassName"]]["provisioner"] == "efs.csi.aws.com"
+    # Bound to the catalog's access point (its uid, gid and root directory), retained on delete.
+    (volume_object,) = [r.inputs for r in eks_apps_plan.all("kubernetes:core/v1:PersistentVolume")]
+    assert claim["spec"]["volumeName"] == volume_object["metadata"]["name"]
+    assert volume_object["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    assert volume_object["spec"]["accessModes"] == ["ReadWriteMany"]
+    file_system_id, _, access_point_id = volume_object["spec"]["csi"]["volumeHandle"].partition("::")
+    assert file_system_id.startswith("fs-") and access_point_id.startswith("fsap-")
+    (access_point,) = [r.inputs for r in eks_apps_plan.all("aws:efs/accessPoint:AccessPoint")]
+    assert access_point["posixUser"] == {"uid": agents.storage.uid, "gid": agents.storage.gid}
+    assert access_point["rootDirectory"]["path"] == agents.storage.root_directory
     template, _ = _pod_specs(eks_apps_plan)[agents.name]
     volume = next(v for v in template["spec"]["volumes"] if "persistentVolumeClaim" in v)
     assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]

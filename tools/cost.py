@@ -432,6 +432,12 @@ def _efs(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, flo
 
 
 def _pvc(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
+    class_name = _dig(r.inputs, "spec.storageClassName")
+    provisioners = {
+        _dig(c.inputs, "metadata.name"): c.inputs.get("provisioner") for c in plan.all("kubernetes:storage.k8s.io/v1:StorageClass")
+    }
+    if provisioners.get(class_name) == "efs.csi.aws.com" or "efs" in str(class_name):
+        return [("on EFS (priced on the file system)", 0.0)]
     request = str(_dig(r.inputs, "spec.resources.requests.storage") or "0Gi")
     gb = float(re.sub(r"[^\d.]", "", request) or 0) * (1024 if request.endswith("Ti") else 1)
     return [(f"{gb:g} GB gp3 volume", book.price("ebs.gp3_gb_month") * gb)]

@@ -16,6 +16,10 @@ _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 
 NODE_GROUPS = ("system", "apps", "runners")
 
+# Kubernetes minors this program supports, with the cluster-autoscaler release that matches each
+# (the autoscaler tracks Kubernetes minors). Add a line here to allow an upgrade.
+AUTOSCALER_RELEASES = {"1.32": "v1.32.0", "1.33": "v1.33.0"}
+
 
 def _role_name(value: str) -> str:
     if not _ROLE_NAME.match(value):
@@ -87,6 +91,8 @@ class EksSettings(Model):
     def _version(cls, value: str) -> str:
         if not _VERSION.match(value):
             raise ValueError(f"'{value}' is not a Kubernetes minor version like 1.33")
+        if value not in AUTOSCALER_RELEASES:
+            raise ValueError(f"{value} has no pinned cluster-autoscaler release; supported: {', '.join(AUTOSCALER_RELEASES)}")
         return value
 
     def problems(self) -> list[Problem]:
