@@ -116,6 +116,12 @@ def test_staging_database_class_change_end_to_end(staging_plan, plan_variant, tm
 
     assert plan_main(["diff", str(old), str(new)]) == 0
     out = capsys.readouterr().out
-    assert "0 to add, 1 to change, 0 to delete" in out
+    assert "0 to add, 1 to change, 0 to delete; monthly cost $" in out
     assert f"instanceClass: {instance.inputs['instanceClass']} -> {new_class}" in out
     assert f"! {RDS} {instance.name}:" in out
+
+
+def test_cost_delta_of_a_bigger_class(tmp_path):
+    after = dataclasses.replace(DB, inputs={**DB.inputs, "instanceClass": "db.t4g.small"})
+    before_cost, after_cost = diff_plans(plan(DB), plan(after), with_cost=True).monthly
+    assert after_cost - before_cost == pytest.approx((0.051 - 0.025) * 730)

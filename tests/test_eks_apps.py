@@ -327,3 +327,16 @@ def test_each_workload_policy_admits_only_the_port_its_pods_listen_on(eks_apps_p
         listening = {p["containerPort"] for p in container.get("ports", [])}
         admitted = {p["port"] for rule in policy["spec"].get("ingress", []) for p in rule["ports"]}
         assert admitted == listening, name
+
+
+def test_production_on_eks_keeps_the_agents_files_and_runs_controllers_twice(plan_variant):
+    plan = plan_variant("production", lambda config: config["ohmycoins:apps"].update(platform="eks"))
+    storage = plan.all("kubernetes:core/v1:PersistentVolume") + plan.all("kubernetes:core/v1:PersistentVolumeClaim")
+    assert len(storage) == 2 and all(r.protect for r in storage)
+    assert plan.one("aws:efs/fileSystem:FileSystem").protect
+    releases = {r.inputs["name"]: r.inputs["values"] for r in plan.all("kubernetes:helm.sh/v3:Release")}
+    assert releases["aws-load-balancer-controller"]["replicaCount"] == 2
+    assert releases["external-secrets"]["replicaCount"] == 2
+    namespace = "ohmycoins-production"
+    deployments = [r for r in plan.all(DEPLOYMENT) if r.inputs["metadata"].get("namespace") == namespace]
+    assert {r.inputs["metadata"]["name"] for r in deployments} == {"backend", "frontend", "reddit", "cryptopanic", "agents"}

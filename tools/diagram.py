@@ -302,7 +302,8 @@ def build(plan: Plan) -> Diagram:
             if len(resources) <= INDIVIDUAL_TYPES.get(type_, 0):
                 for r in resources:
                     short = r.name.removeprefix(f"{group.id}-").removeprefix("nodes-")
-                    group.nodes.append(Node(_slug(r.urn), f"{label_of(type_)}: {short}", _detail(type_, [r]), type_, group.id, 1, [r]))
+                    node_id = _slug(f"{group.id}_{r.name}")
+                    group.nodes.append(Node(node_id, f"{label_of(type_)}: {short}", _detail(type_, [r]), type_, group.id, 1, [r]))
             else:
                 node_id = _slug(f"{group.id}_{type_}")
                 group.nodes.append(Node(node_id, label_of(type_), _detail(type_, resources), type_, group.id, len(resources), resources))
@@ -365,7 +366,8 @@ def to_mermaid(diagram: Diagram) -> str:
     for group in diagram.groups:
         if not group.nodes:
             continue
-        lines.append(f'  subgraph {group.id}["{group.title}, {group.total} resources"]')
+        # Prefixed: a component named like a Mermaid keyword (`end`, `graph`) would break the chart.
+        lines.append(f'  subgraph g_{group.id}["{group.title}, {group.total} resources"]')
         for node in group.nodes:
             text = node_text(node) + (f"<br/><small>{node.detail}</small>" if node.detail else "")
             lines.append(f'    {node.id}["{text.replace(chr(34), "")}"]')

@@ -135,6 +135,7 @@ class ResourceChange:
 class PlanDiff:
     stack: str
     components: dict[str, list[ResourceChange]]
+    monthly: tuple[float, float] | None = None  # estimated monthly cost before and after (tools/cost.py)
 
     def changes(self) -> list[ResourceChange]:
         return [change for changes in self.components.values() for change in changes]
@@ -146,9 +147,14 @@ class PlanDiff:
         return [(c, w) for c in self.changes() for w in c.warnings]
 
 
-def diff_plans(old: Plan, new: Plan) -> PlanDiff:
+def diff_plans(old: Plan, new: Plan, with_cost: bool = False) -> PlanDiff:
     groups = compare_plans(old, new, normalise_names=False)
-    return PlanDiff(stack=new.stack, components={label: _changes(difference) for label, difference in groups.items()})
+    monthly = None
+    if with_cost:
+        from .cost import cost_report
+
+        monthly = (cost_report(old).total, cost_report(new).total)
+    return PlanDiff(stack=new.stack, components={label: _changes(difference) for label, difference in groups.items()}, monthly=monthly)
 
 
 def _changes(difference: ComponentDifference) -> list[ResourceChange]:
@@ -171,7 +177,11 @@ def _value(value: Any) -> str:
 
 
 def summary_line(diff: PlanDiff) -> str:
-    return f"{diff.count('add')} to add, {diff.count('modify')} to change, {diff.count('remove')} to delete"
+    line = f"{diff.count('add')} to add, {diff.count('modify')} to change, {diff.count('remove')} to delete"
+    if diff.monthly:
+        before, after = diff.monthly
+        line += f"; monthly cost ${before:,.2f} -> ${after:,.2f} ({after - before:+,.2f})"
+    return line
 
 
 def render_text(diff: PlanDiff) -> str:
@@ -235,7 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("new", type=Path, help="plan JSON after the change")
     parser.add_argument("--markdown", action="store_true", help="Markdown for a PR comment or job summary")
     args = parser.parse_args(argv)
-    diff = diff_plans(Plan.load(args.old), Plan.load(args.new))
+    old, new = Plan.load(args.old), Plan.load(args.new)
+    try:
+        diff = diff_plans(old, new, with_cost=True)
+    except KeyError as error:  # a size with no price yet: the diff still matters more than the cost
+        sys.stderr.write(f"no cost estimate: {error}\n")
+        diff = diff_plans(old, new)
     sys.stdout.write(render_markdown(diff) if args.markdown else render_text(diff))
     return 0
 

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cost", action="store_true", help="end with the monthly total and its top lines (tools/cost.py)")
     parser.add_argument("--diagram", type=Path, metavar="FILE.svg", help="draw the architecture as SVG (tools/diagram.py)")
     parser.add_argument("--mermaid", type=Path, metavar="FILE.md", help="draw the architecture as Mermaid for PR comments")
-    parser.add_argument("--k8s-dir", type=Path, metavar="DIR", help="write every Kubernetes object as YAML, one per file (tools/k8s_export.py)")
+    parser.add_argument("--k8s-dir", type=Path, metavar="DIR", help="write each Kubernetes object as YAML (tools/k8s_export.py)")
     args = parser.parse_args(argv)
 
     try:
