@@ -8,7 +8,7 @@ from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.audit import Audit, AuditArgs
 from components.cache import Cache, CacheArgs
 from components.database import Database, DatabaseArgs
-from components.ecr import ContainerRegistry, ContainerRegistryArgs
+from components.ecr import ContainerRegistry, ContainerRegistryArgs, image_references
 from components.ecs import EcsWorkloads, EcsWorkloadsArgs
 from components.edge import Edge, EdgeArgs
 from components.efs import SharedFileSystem, SharedFileSystemArgs
@@ -19,7 +19,7 @@ from components.kms import EncryptionKey, EncryptionKeyArgs
 from components.network import Network, NetworkArgs
 from components.provider import account_id, aws_provider
 from components.settings import load_settings
-from components.workloads import IMAGES, RuntimeContext, image_uri, routed, routed_ports, service_ports
+from components.workloads import IMAGES, RuntimeContext, routed, routed_ports, service_ports
 from k8s.network_policies import NetworkContext
 from k8s.observability import Observability, ObservabilityArgs, cronjob_schedules, service_scrapes
 from k8s.runners import Runners, RunnersArgs
@@ -127,6 +127,23 @@ registry = ContainerRegistry(
     opts=on_aws,
 )
 
+# What every workload is told about the stack, and the images it runs, whichever platform runs it.
+runtime = RuntimeContext(
+    environment=settings.general.environment,
+    project_name="Oh My Coins",
+    domain=edge.domain,
+    frontend_url=edge.frontend_url,
+    cors_origins=(*edge.browser_origins, *settings.apps.extra_cors_origins),
+    database_host=database.address,
+    database_port=database.port,
+    database_name=database.database_name,
+    database_user=database.master_username,
+    cache_host=cache.primary_endpoint,
+    cache_port=cache.port,
+    cache_tls=cache.tls,
+)
+images = image_references(settings.apps, registry.repository_urls)
+
 # The workload catalog on ECS Fargate, when the stack runs its apps there (otherwise on EKS, below).
 ecs = None
 if settings.apps.platform == "ecs":
@@ -143,25 +160,12 @@ if settings.apps.platform == "ecs":
             subnet_ids=network.private_app_subnet_ids,
             app_security_group_id=firewall.app_security_group_id,
             repository_arns=registry.repository_arns,
-            repository_urls=registry.repository_urls,
+            images=images,
             app_secret_arn=app_secrets.secret_arn,
             app_secret_keys=app_secrets.keys,
             database_secret_arn=database.master_secret_arn,
             cache_secret_arn=cache.auth_secret_arn,
-            runtime=RuntimeContext(
-                environment=settings.general.environment,
-                project_name="Oh My Coins",
-                domain=edge.domain,
-                frontend_url=edge.frontend_url,
-                cors_origins=(*edge.browser_origins, *settings.apps.extra_cors_origins),
-                database_host=database.address,
-                database_port=database.port,
-                database_name=database.database_name,
-                database_user=database.master_username,
-                cache_host=cache.primary_endpoint,
-                cache_port=cache.port,
-                cache_tls=cache.tls,
-            ),
+            runtime=runtime,
             target_group_arns=edge.target_group_arns,
             listeners=edge.listeners,
             protect=protect,
@@ -244,26 +248,8 @@ if platform is not None and settings.apps.platform == "eks":
         KubernetesAppsArgs(
             catalog=settings.apps.catalog,
             namespace=settings.prefix,
-            runtime=RuntimeContext(
-                environment=settings.general.environment,
-                project_name="Oh My Coins",
-                domain=edge.domain,
-                frontend_url=edge.frontend_url,
-                cors_origins=(*edge.browser_origins, *settings.apps.extra_cors_origins),
-                database_host=database.address,
-                database_port=database.port,
-                database_name=database.database_name,
-                database_user=database.master_username,
-                cache_host=cache.primary_endpoint,
-                cache_port=cache.port,
-                cache_tls=cache.tls,
-            ),
-            images={
-                image: image_uri(settings.apps.image_registry, image, settings.apps.image_tag_of(image))
-                if settings.apps.image_registry
-                else pulumi.Output.concat(registry.repository_urls[image], ":", settings.apps.image_tag_of(image))
-                for image in IMAGES
-            },
+            runtime=runtime,
+            images=images,
             app_secret_keys=app_secrets.keys,
             secret_sources={
                 "app": app_secrets.secret_arn,

@@ -51,70 +51,51 @@ class AlarmsArgs:
 
 @dataclass(frozen=True)
 class AlarmSpec:
-    """One CloudWatch alarm, before it has ids: what the tests and the component share."""
+    """One CloudWatch alarm, before it has ids: what the tests and the component share.
+
+    The defaults are the usual alarm: the 5-minute average above the threshold twice in a row,
+    no data leaving the alarm as it is; each spec spells out only where it differs.
+    """
 
     key: str
     namespace: str
     metric: str
-    statistic: str
-    comparison: str
     threshold: float
-    period: int
-    evaluation_periods: int
-    treat_missing_data: str
     description: str
+    statistic: str = "Average"
+    comparison: str = "GreaterThanThreshold"
+    period: int = 300
+    evaluation_periods: int = 2
+    treat_missing_data: str = "missing"
 
 
 def database_alarms(settings: AlarmSettings) -> list[AlarmSpec]:
     db = settings.database
     return [
-        AlarmSpec(
-            "rds-cpu",
-            "AWS/RDS",
-            "CPUUtilization",
-            "Average",
-            "GreaterThanThreshold",
-            db.cpu_percent,
-            300,
-            2,
-            "missing",
-            f"Database CPU above {db.cpu_percent:g} % for 10 minutes",
-        ),
+        AlarmSpec("rds-cpu", "AWS/RDS", "CPUUtilization", db.cpu_percent, f"Database CPU above {db.cpu_percent:g} % for 10 minutes"),
         AlarmSpec(
             "rds-free-storage",
             "AWS/RDS",
             "FreeStorageSpace",
-            "Average",
-            "LessThanThreshold",
             db.free_storage_gib * GIB,
-            300,
-            1,
-            "missing",
             f"Database free storage below {db.free_storage_gib:g} GiB",
+            comparison="LessThanThreshold",
+            evaluation_periods=1,
         ),
         AlarmSpec(
             "rds-connections",
             "AWS/RDS",
             "DatabaseConnections",
-            "Average",
-            "GreaterThanThreshold",
             db.connections,
-            300,
-            2,
-            "missing",
             f"More than {db.connections} database connections for 10 minutes",
         ),
         AlarmSpec(
             "rds-freeable-memory",
             "AWS/RDS",
             "FreeableMemory",
-            "Average",
-            "LessThanThreshold",
             db.freeable_memory_mib * MIB,
-            300,
-            2,
-            "missing",
             f"Database freeable memory below {db.freeable_memory_mib} MiB for 10 minutes",
+            comparison="LessThanThreshold",
         ),
     ]
 
@@ -126,24 +107,14 @@ def cache_alarms(settings: AlarmSettings) -> list[AlarmSpec]:
             "redis-engine-cpu",
             "AWS/ElastiCache",
             "EngineCPUUtilization",
-            "Average",
-            "GreaterThanThreshold",
             cache.engine_cpu_percent,
-            300,
-            2,
-            "missing",
             f"Redis engine CPU above {cache.engine_cpu_percent:g} % for 10 minutes",
         ),
         AlarmSpec(
             "redis-memory",
             "AWS/ElastiCache",
             "DatabaseMemoryUsagePercentage",
-            "Average",
-            "GreaterThanThreshold",
             cache.memory_percent,
-            300,
-            2,
-            "missing",
             f"Redis memory use above {cache.memory_percent:g} % for 10 minutes",
         ),
         # Evictions is not published while there are none.
@@ -151,13 +122,11 @@ def cache_alarms(settings: AlarmSettings) -> list[AlarmSpec]:
             "redis-evictions",
             "AWS/ElastiCache",
             "Evictions",
-            "Sum",
-            "GreaterThanThreshold",
             cache.evictions,
-            300,
-            1,
-            "notBreaching",
             f"More than {cache.evictions} Redis evictions in 5 minutes",
+            statistic="Sum",
+            evaluation_periods=1,
+            treat_missing_data="notBreaching",
         ),
     ]
 
@@ -170,37 +139,29 @@ def target_group_alarms(settings: AlarmSettings) -> list[AlarmSpec]:
             "5xx",
             "AWS/ApplicationELB",
             "HTTPCode_Target_5XX_Count",
-            "Sum",
-            "GreaterThanThreshold",
             lb.server_errors_per_minute,
-            60,
-            2,
-            "notBreaching",
             f"More than {lb.server_errors_per_minute} target 5xx responses a minute for 2 minutes",
+            statistic="Sum",
+            treat_missing_data="notBreaching",
+            period=60,
         ),
         AlarmSpec(
             "response-time",
             "AWS/ApplicationELB",
             "TargetResponseTime",
-            "Average",
-            "GreaterThanThreshold",
             lb.response_time_seconds,
-            60,
-            2,
-            "notBreaching",
             f"Target response time above {lb.response_time_seconds:g} s for 2 minutes",
+            treat_missing_data="notBreaching",
+            period=60,
         ),
         AlarmSpec(
             "unhealthy-hosts",
             "AWS/ApplicationELB",
             "UnHealthyHostCount",
-            "Maximum",
-            "GreaterThanThreshold",
             lb.unhealthy_hosts,
-            60,
-            2,
-            "missing",
             f"More than {lb.unhealthy_hosts} unhealthy targets for 2 minutes",
+            statistic="Maximum",
+            period=60,
         ),
     ]
 
@@ -208,29 +169,9 @@ def target_group_alarms(settings: AlarmSettings) -> list[AlarmSpec]:
 def service_alarms(settings: AlarmSettings) -> list[AlarmSpec]:
     svc = settings.services
     return [
+        AlarmSpec("cpu", "AWS/ECS", "CPUUtilization", svc.cpu_percent, f"Service CPU above {svc.cpu_percent:g} % for 10 minutes"),
         AlarmSpec(
-            "cpu",
-            "AWS/ECS",
-            "CPUUtilization",
-            "Average",
-            "GreaterThanThreshold",
-            svc.cpu_percent,
-            300,
-            2,
-            "missing",
-            f"Service CPU above {svc.cpu_percent:g} % for 10 minutes",
-        ),
-        AlarmSpec(
-            "memory",
-            "AWS/ECS",
-            "MemoryUtilization",
-            "Average",
-            "GreaterThanThreshold",
-            svc.memory_percent,
-            300,
-            2,
-            "missing",
-            f"Service memory above {svc.memory_percent:g} % for 10 minutes",
+            "memory", "AWS/ECS", "MemoryUtilization", svc.memory_percent, f"Service memory above {svc.memory_percent:g} % for 10 minutes"
         ),
     ]
 
@@ -242,13 +183,13 @@ def no_running_task_alarm() -> AlarmSpec:
         "no-running-tasks",
         "AWS/ECS",
         "CPUUtilization",
-        "SampleCount",
-        "LessThanThreshold",
         1,
-        60,
-        5,
-        "breaching",
         "No task of the service has run for 5 minutes",
+        statistic="SampleCount",
+        comparison="LessThanThreshold",
+        period=60,
+        evaluation_periods=5,
+        treat_missing_data="breaching",
     )
 
 
@@ -357,12 +298,12 @@ class Alarms(pulumi.ComponentResource):
                 self._alarm(spec, f"alb-{workload}-{spec.key}", {"LoadBalancer": args.alb_arn_suffix, "TargetGroup": suffix})
         if args.ecs_cluster_name is not None:
             for workload, service in sorted(args.ecs_service_names.items()):
-                for spec in service_alarms(args.settings):
-                    self._alarm(spec, f"ecs-{workload}-{spec.key}", {"ClusterName": args.ecs_cluster_name, "ServiceName": service})
+                specs = service_alarms(args.settings)
                 if args.ecs_container_insights:
                     self._running_below_desired(workload, service)
                 else:
-                    spec = no_running_task_alarm()
+                    specs.append(no_running_task_alarm())
+                for spec in specs:
                     self._alarm(spec, f"ecs-{workload}-{spec.key}", {"ClusterName": args.ecs_cluster_name, "ServiceName": service})
 
         self.dashboard_name = None

@@ -23,6 +23,18 @@ class AlertTopicArgs:
     kms_key_arn: pulumi.Input[str]
 
 
+def _service_publishes(sid: str, service: str, topic_arn: str, account: str, source_arn: str) -> dict[str, Any]:
+    """An AWS service may publish on behalf of this account's resources matching `source_arn` only."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": f"{service}.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": source_arn}},
+    }
+
+
 def topic_policy(topic_arn: str, account: str, region: str) -> dict[str, Any]:
     """Alarms and EventBridge rules of this account may publish; nobody may publish without TLS."""
     return {
@@ -44,28 +56,10 @@ def topic_policy(topic_arn: str, account: str, region: str) -> dict[str, Any]:
                 ],
                 "Resource": topic_arn,
             },
-            {
-                "Sid": "CloudWatchAlarmsPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account}:alarm:*"},
-                },
-            },
-            {
-                "Sid": "EventBridgePublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:events:{region}:{account}:rule/*"},
-                },
-            },
+            _service_publishes(
+                "CloudWatchAlarmsPublish", "cloudwatch", topic_arn, account, f"arn:aws:cloudwatch:{region}:{account}:alarm:*"
+            ),
+            _service_publishes("EventBridgePublish", "events", topic_arn, account, f"arn:aws:events:{region}:{account}:rule/*"),
             {
                 "Sid": "DenyPublishWithoutTls",
                 "Effect": "Deny",

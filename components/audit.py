@@ -8,13 +8,14 @@ same account already did (`existing`): an `existing` stack creates none of it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from .bucket import PrivateBucket, PrivateBucketArgs
 from .config.audit import AuditSettings
 
 # GuardDuty severities: 1-3.9 low, 4-6.9 medium, 7-8.9 high, 9+ critical.
@@ -121,52 +122,38 @@ def statement(sid: str, effect: str, principal: Any, action: Any, resource: Any,
     return body
 
 
-def deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
-    return statement(
-        "DenyInsecureTransport", "Deny", "*", "s3:*", [bucket_arn, f"{bucket_arn}/*"], {"Bool": {"aws:SecureTransport": "false"}}
-    )
-
-
-def trail_bucket_policy(bucket_arn: str, account: str, trail_arn: str) -> dict[str, Any]:
-    """TLS only; CloudTrail may read the ACL and write log files, and only for this account's trail."""
+def trail_bucket_statements(bucket_arn: str, account: str, trail_arn: str) -> list[dict[str, Any]]:
+    """CloudTrail may read the ACL and write log files, and only for this account's trail."""
     source = {"StringEquals": {"aws:SourceArn": trail_arn}}
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            deny_insecure_transport(bucket_arn),
-            statement("CloudTrailAclCheck", "Allow", {"Service": "cloudtrail.amazonaws.com"}, "s3:GetBucketAcl", bucket_arn, source),
-            statement(
-                "CloudTrailWrite",
-                "Allow",
-                {"Service": "cloudtrail.amazonaws.com"},
-                "s3:PutObject",
-                f"{bucket_arn}/AWSLogs/{account}/*",
-                {"StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}},
-            ),
-        ],
-    }
+    return [
+        statement("CloudTrailAclCheck", "Allow", {"Service": "cloudtrail.amazonaws.com"}, "s3:GetBucketAcl", bucket_arn, source),
+        statement(
+            "CloudTrailWrite",
+            "Allow",
+            {"Service": "cloudtrail.amazonaws.com"},
+            "s3:PutObject",
+            f"{bucket_arn}/AWSLogs/{account}/*",
+            {"StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}},
+        ),
+    ]
 
 
-def config_bucket_policy(bucket_arn: str, account: str) -> dict[str, Any]:
-    """TLS only; AWS Config of this account may check the bucket and deliver snapshots."""
+def config_bucket_statements(bucket_arn: str, account: str) -> list[dict[str, Any]]:
+    """AWS Config of this account may check the bucket and deliver snapshots."""
     source = {"StringEquals": {"aws:SourceAccount": account}}
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            deny_insecure_transport(bucket_arn),
-            statement(
-                "ConfigBucketCheck", "Allow", {"Service": "config.amazonaws.com"}, ["s3:GetBucketAcl", "s3:ListBucket"], bucket_arn, source
-            ),
-            statement(
-                "ConfigDelivery",
-                "Allow",
-                {"Service": "config.amazonaws.com"},
-                "s3:PutObject",
-                f"{bucket_arn}/AWSLogs/{account}/Config/*",
-                {"StringEquals": {"aws:SourceAccount": account, "s3:x-amz-acl": "bucket-owner-full-control"}},
-            ),
-        ],
-    }
+    return [
+        statement(
+            "ConfigBucketCheck", "Allow", {"Service": "config.amazonaws.com"}, ["s3:GetBucketAcl", "s3:ListBucket"], bucket_arn, source
+        ),
+        statement(
+            "ConfigDelivery",
+            "Allow",
+            {"Service": "config.amazonaws.com"},
+            "s3:PutObject",
+            f"{bucket_arn}/AWSLogs/{account}/Config/*",
+            {"StringEquals": {"aws:SourceAccount": account, "s3:x-amz-acl": "bucket-owner-full-control"}},
+        ),
+    ]
 
 
 def audit_key_policy(account: str, region: str) -> dict[str, Any]:
@@ -341,77 +328,26 @@ class Audit(pulumi.ComponentResource):
         aws.kms.Alias(f"{self._name}-key-alias", name=f"alias/{args.name_prefix}-audit", target_key_id=key.key_id, opts=self._child())
         return key
 
-    def _bucket(self, thing: str, key: aws.kms.Key, policy: Any) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
+    def _bucket(self, thing: str, key: aws.kms.Key, statements: Callable[[str, str], list[dict[str, Any]]]) -> PrivateBucket:
         """A private, versioned, KMS-encrypted, TLS-only bucket that keeps objects `bucketRetentionDays`."""
-        name, args = self._name, self._args
-        bucket = aws.s3.Bucket(
-            f"{name}-{thing}-bucket",
-            bucket=pulumi.Output.concat(args.name_prefix, f"-{thing}-", args.account_id),
-            tags=self._tags(f"{thing}-bucket"),
-            opts=self._stateful(),
+        args = self._args
+        return PrivateBucket(
+            f"{self._name}-{thing}",
+            PrivateBucketArgs(
+                bucket=pulumi.Output.concat(args.name_prefix, f"-{thing}-", args.account_id),
+                kms_key_arn=key.arn,
+                lifecycle_rule_id="retention",
+                expiry_days=args.settings.bucket_retention_days,
+                noncurrent_version_days=90,
+                abort_multipart_days=7,
+                statements=lambda arn: pulumi.Output.all(arn, args.account_id).apply(lambda v: statements(v[0], v[1])),
+                protect=args.protect,
+                retain_on_delete=False,
+                force_destroy_unprotected=False,
+                tags=self._tags(f"{thing}-bucket"),
+            ),
+            self._child(),
         )
-        access_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-{thing}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=self._child(),
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-{thing}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=self._child(),
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-{thing}-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=self._child(),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-{thing}-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=key.arn
-                    ),
-                    bucket_key_enabled=True,
-                )
-            ],
-            opts=self._child(),
-        )
-        retention = args.settings.bucket_retention_days
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-{thing}-lifecycle",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="retention",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=retention),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=90
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=7
-                    ),
-                )
-            ],
-            opts=self._child(),
-        )
-        bucket_policy = aws.s3.BucketPolicy(
-            f"{name}-{thing}-policy",
-            bucket=bucket.id,
-            policy=pulumi.Output.all(bucket.arn, args.account_id).apply(lambda v: json.dumps(policy(v[0], v[1]))),
-            # S3 refuses a policy while the public access block is being set up.
-            opts=self._child(depends_on=[access_block]),
-        )
-        return bucket, bucket_policy
 
     # CloudTrail
 
@@ -419,10 +355,10 @@ class Audit(pulumi.ComponentResource):
         name, args = self._name, self._args
         trail_name = f"{args.name_prefix}-trail"
         trail_arn = pulumi.Output.concat("arn:aws:cloudtrail:", args.region, ":", args.account_id, ":trail/", trail_name)
-        bucket, bucket_policy = self._bucket(
+        bucket = self._bucket(
             "cloudtrail",
             key,
-            lambda arn, account: trail_bucket_policy(arn, account, f"arn:aws:cloudtrail:{args.region}:{account}:trail/{trail_name}"),
+            lambda arn, account: trail_bucket_statements(arn, account, f"arn:aws:cloudtrail:{args.region}:{account}:trail/{trail_name}"),
         )
 
         group = aws.cloudwatch.LogGroup(
@@ -460,7 +396,7 @@ class Audit(pulumi.ComponentResource):
         trail = aws.cloudtrail.Trail(
             f"{name}-trail",
             name=trail_name,
-            s3_bucket_name=bucket.bucket,
+            s3_bucket_name=bucket.bucket_name,
             is_multi_region_trail=True,
             include_global_service_events=True,
             enable_log_file_validation=True,
@@ -470,10 +406,10 @@ class Audit(pulumi.ComponentResource):
             cloud_watch_logs_role_arn=role.arn,
             tags=self._tags("trail"),
             # CloudTrail checks the bucket policy and the role when the trail is created.
-            opts=self._child(depends_on=[bucket_policy, write]),
+            opts=self._child(depends_on=[bucket.policy, write]),
         )
         self.trail_arn = trail.arn
-        self.trail_bucket_name = bucket.bucket
+        self.trail_bucket_name = bucket.bucket_name
         self._cis_alarms(group)
 
     def _cis_alarms(self, group: aws.cloudwatch.LogGroup) -> None:
@@ -512,7 +448,7 @@ class Audit(pulumi.ComponentResource):
 
     def _config(self, key: aws.kms.Key) -> None:
         name, args = self._name, self._args
-        bucket, bucket_policy = self._bucket("config", key, config_bucket_policy)
+        bucket = self._bucket("config", key, config_bucket_statements)
         role = aws.iam.Role(
             f"{name}-config-role",
             name=f"{args.name_prefix}-config",
@@ -553,10 +489,10 @@ class Audit(pulumi.ComponentResource):
         channel = aws.cfg.DeliveryChannel(
             f"{name}-config-delivery-channel",
             name=f"{args.name_prefix}-delivery",
-            s3_bucket_name=bucket.bucket,
+            s3_bucket_name=bucket.bucket_name,
             s3_kms_key_arn=key.arn,
             snapshot_delivery_properties=aws.cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs(delivery_frequency="TwentyFour_Hours"),
-            opts=self._child(depends_on=[recorder, delivery_rights, bucket_policy]),
+            opts=self._child(depends_on=[recorder, delivery_rights, bucket.policy]),
         )
         aws.cfg.RecorderStatus(
             f"{name}-config-recorder-status", name=recorder.name, is_enabled=True, opts=self._child(depends_on=[channel])
@@ -579,4 +515,4 @@ class Audit(pulumi.ComponentResource):
                 tags=self._tags(f"config-{rule}"),
                 opts=self._child(depends_on=[recorder]),
             )
-        self.config_bucket_name = bucket.bucket
+        self.config_bucket_name = bucket.bucket_name

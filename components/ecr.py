@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+
+from .config.apps import AppsSettings
+from .workloads import image_uri
 
 UNTAGGED_EXPIRY_DAYS = 7
 
@@ -20,6 +23,16 @@ class ContainerRegistryArgs:
     immutable_tags: bool  # production: a tag always means the same image
     keep_images: int
     protect: bool
+
+
+def image_references(apps: AppsSettings, repository_urls: Mapping[str, pulumi.Input[str]]) -> dict[str, pulumi.Input[str]]:
+    """Image -> the reference every platform pulls: the stack's own ECR repository, or the registry the stack names."""
+    return {
+        image: image_uri(apps.image_registry, image, apps.image_tag_of(image))
+        if apps.image_registry is not None
+        else pulumi.Output.concat(url, ":", apps.image_tag_of(image))
+        for image, url in repository_urls.items()
+    }
 
 
 def lifecycle_policy(keep_images: int) -> dict:

@@ -13,7 +13,7 @@ from .config.apps import AppsSettings
 from .ecs_iam import execution_policy, service_trust
 from .ecs_service import EcsPlacement, EcsWorkload, EcsWorkloadArgs, log_group_name
 from .ecs_task import SecretArns, secret_arns_used
-from .workloads import RuntimeContext, Workload, image_uri, plain_environment, secrets_for
+from .workloads import RuntimeContext, Workload, plain_environment, secrets_for
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class EcsWorkloadsArgs:
     subnet_ids: Sequence[pulumi.Input[str]]  # private-app
     app_security_group_id: pulumi.Input[str]
     repository_arns: Mapping[str, pulumi.Input[str]]  # image -> ECR repository
-    repository_urls: Mapping[str, pulumi.Input[str]]
+    images: Mapping[str, pulumi.Input[str]]  # image -> reference to pull (components/ecr.image_references)
     app_secret_arn: pulumi.Input[str]
     app_secret_keys: Sequence[str]  # the JSON keys the stack's app secret holds
     database_secret_arn: pulumi.Input[str]  # RDS-managed master secret
@@ -145,7 +145,7 @@ class EcsWorkloads(pulumi.ComponentResource):
                 item.name,
                 EcsWorkloadArgs(
                     workload=item,
-                    image=self._image(args, item),
+                    image=args.images[item.image],
                     environment=plain_environment(item, args.runtime),
                     secrets=secrets[item.name],
                     placement=placement,
@@ -169,13 +169,6 @@ class EcsWorkloads(pulumi.ComponentResource):
                 "task_definition_arns": self.task_definition_arns,
             }
         )
-
-    @staticmethod
-    def _image(args: EcsWorkloadsArgs, item: Workload) -> pulumi.Input[str]:
-        tag = args.settings.image_tag_of(item.image)
-        if args.settings.image_registry is not None:
-            return image_uri(args.settings.image_registry, item.image, tag)
-        return pulumi.Output.concat(args.repository_urls[item.image], ":", tag)
 
     def _execution_role(self, name: str, args: EcsWorkloadsArgs, secrets: dict) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         child = pulumi.ResourceOptions(parent=self)

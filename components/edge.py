@@ -6,13 +6,13 @@ tasks and, on EKS, a TargetGroupBinding attaches a Service to the same groups.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from .bucket import PrivateBucket, PrivateBucketArgs
 from .config.edge import EdgeSettings
 from .workloads import Workload
 
@@ -75,8 +75,8 @@ class Edge(pulumi.ComponentResource):
         if len(defaults) != 1:
             raise ValueError(f"exactly one routed workload must be the default route, found {[w.name for w in defaults]}")
 
-        bucket, bucket_policy = self._access_logs_bucket()
-        self.access_logs_bucket = bucket.bucket
+        bucket = self._access_logs_bucket()
+        self.access_logs_bucket = bucket.bucket_name
 
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
@@ -88,10 +88,10 @@ class Edge(pulumi.ComponentResource):
             enable_http2=True,
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.is_production,
-            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=bucket.bucket, prefix=ACCESS_LOG_PREFIX, enabled=True),
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=bucket.bucket_name, prefix=ACCESS_LOG_PREFIX, enabled=True),
             tags=self._tags("alb"),
             # The ALB checks it can write to the bucket when access logs are switched on.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket_policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket.policy]),
         )
         self.alb_arn = alb.arn
         self.alb_arn_suffix = alb.arn_suffix
@@ -162,81 +162,31 @@ class Edge(pulumi.ComponentResource):
     def _tags(self, thing: str) -> dict[str, str]:
         return {"Name": f"{self._args.name_prefix}-{thing}"}
 
-    def _access_logs_bucket(self) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
+    def _access_logs_bucket(self) -> PrivateBucket:
         args = self._args
-        name = self._name
-        child = pulumi.ResourceOptions(parent=self)
-        # Bucket names are global: the account id keeps two accounts' stacks apart.
-        bucket_name = pulumi.Output.concat(args.name_prefix, "-alb-logs-", args.account_id)
-        bucket = aws.s3.Bucket(
-            f"{name}-access-logs",
-            bucket=bucket_name,
-            # Staging can be destroyed with its logs; production keeps them (protect + retain).
-            force_destroy=not args.protect,
-            tags=self._tags("alb-logs"),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-access-logs-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-access-logs-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        # ALB access logs support SSE-S3 only (not SSE-KMS).
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-access-logs-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=child,
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-access-logs-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child,
-        )
-        days = args.settings.access_log_expiry_days
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-access-logs-expiry",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-access-logs",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
-                    # Versioning keeps deleted logs as noncurrent versions; they go a day later.
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=1),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
-                )
-            ],
-            opts=child,
-        )
         # ap-southeast-2 predates the log-delivery service principal: ALBs there write as the
         # region's Elastic Load Balancing account, which this invoke names.
         elb_account = aws.elb.get_service_account_output(region=args.region, opts=pulumi.InvokeOutputOptions(parent=self))
-        policy = pulumi.Output.all(bucket.arn, elb_account.arn, args.account_id).apply(
-            lambda values: json.dumps(access_logs_bucket_policy(*values))
+        return PrivateBucket(
+            f"{self._name}-access-logs",
+            PrivateBucketArgs(
+                # Bucket names are global: the account id keeps two accounts' stacks apart.
+                bucket=pulumi.Output.concat(args.name_prefix, "-alb-logs-", args.account_id),
+                kms_key_arn=None,  # ALB access logs support SSE-S3 only (not SSE-KMS)
+                lifecycle_rule_id="expire-access-logs",
+                expiry_days=args.settings.access_log_expiry_days,
+                # Versioning keeps deleted logs as noncurrent versions; they go a day later.
+                noncurrent_version_days=1,
+                abort_multipart_days=1,
+                statements=lambda arn: pulumi.Output.all(arn, elb_account.arn, args.account_id).apply(
+                    lambda values: access_log_delivery_statements(*values)
+                ),
+                # Staging can be destroyed with its logs; production keeps them (protect + retain).
+                protect=args.protect,
+                tags=self._tags("alb-logs"),
+            ),
+            pulumi.ResourceOptions(parent=self),
         )
-        bucket_policy = aws.s3.BucketPolicy(f"{name}-access-logs-policy", bucket=bucket.id, policy=policy, opts=child)
-        return bucket, bucket_policy
 
     def _certificate_and_dns(self, alb: aws.lb.LoadBalancer) -> pulumi.Output[str]:
         args = self._args
@@ -309,21 +259,15 @@ class Edge(pulumi.ComponentResource):
             tags=self._tags("https"),
             opts=child,
         )
-        routed = [w for w in self._args.services if w.route is not None and not w.route.default]
-        for index, workload in enumerate(routed):
-            aws.lb.ListenerRule(
-                f"{name}-{workload.name}-host-rule",
-                listener_arn=https.arn,
-                priority=RULE_PRIORITY_START + index,
-                conditions=[
-                    aws.lb.ListenerRuleConditionArgs(
-                        host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[hosts[workload.route.host]])
-                    )
-                ],
-                actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=groups[workload.name].arn)],
-                tags=self._tags(f"{workload.name}-host-rule"),
-                opts=child,
-            )
+        self._forward_rules(
+            https,
+            groups,
+            "host",
+            [w for w in self._args.services if w.route is not None and not w.route.default],
+            lambda w: aws.lb.ListenerRuleConditionArgs(
+                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[hosts[w.route.host]])
+            ),
+        )
         redirect = aws.lb.Listener(
             f"{name}-http-redirect",
             load_balancer_arn=alb.arn,
@@ -355,22 +299,36 @@ class Edge(pulumi.ComponentResource):
             tags=self._tags("http"),
             opts=child,
         )
-        routed = [w for w in self._args.services if w.route is not None and w.route.plain_http_paths and not w.route.default]
-        for index, workload in enumerate(routed):
-            aws.lb.ListenerRule(
-                f"{name}-{workload.name}-path-rule",
-                listener_arn=http.arn,
-                priority=RULE_PRIORITY_START + index,
-                conditions=[
-                    aws.lb.ListenerRuleConditionArgs(
-                        path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(workload.route.plain_http_paths))
-                    )
-                ],
-                actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=groups[workload.name].arn)],
-                tags=self._tags(f"{workload.name}-path-rule"),
-                opts=child,
-            )
+        self._forward_rules(
+            http,
+            groups,
+            "path",
+            [w for w in self._args.services if w.route is not None and w.route.plain_http_paths and not w.route.default],
+            lambda w: aws.lb.ListenerRuleConditionArgs(
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(w.route.plain_http_paths))
+            ),
+        )
         return [http]
+
+    def _forward_rules(
+        self,
+        listener: aws.lb.Listener,
+        groups: dict[str, aws.lb.TargetGroup],
+        match: str,
+        workloads: Sequence[Workload],
+        condition: Callable[[Workload], aws.lb.ListenerRuleConditionArgs],
+    ) -> None:
+        """One rule per workload, in catalog order from RULE_PRIORITY_START, forwarding to its target group."""
+        for index, workload in enumerate(workloads):
+            aws.lb.ListenerRule(
+                f"{self._name}-{workload.name}-{match}-rule",
+                listener_arn=listener.arn,
+                priority=RULE_PRIORITY_START + index,
+                conditions=[condition(workload)],
+                actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=groups[workload.name].arn)],
+                tags=self._tags(f"{workload.name}-{match}-rule"),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
     def _waf(self, alb: aws.lb.LoadBalancer) -> pulumi.Output[str]:
         args = self._args
@@ -453,25 +411,14 @@ def _visibility(metric: str) -> dict:
     return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
 
 
-def access_logs_bucket_policy(bucket_arn: str, elb_account_arn: str, account_id: str) -> dict:
-    """TLS only; the region's ELB account may write this account's ALB logs under the prefix, nothing else."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-            {
-                "Sid": "AllowAlbAccessLogDelivery",
-                "Effect": "Allow",
-                "Principal": {"AWS": elb_account_arn},
-                "Action": "s3:PutObject",
-                "Resource": f"{bucket_arn}/{ACCESS_LOG_PREFIX}/AWSLogs/{account_id}/*",
-            },
-        ],
-    }
+def access_log_delivery_statements(bucket_arn: str, elb_account_arn: str, account_id: str) -> list[dict]:
+    """The region's ELB account may write this account's ALB logs under the prefix, nothing else."""
+    return [
+        {
+            "Sid": "AllowAlbAccessLogDelivery",
+            "Effect": "Allow",
+            "Principal": {"AWS": elb_account_arn},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/{ACCESS_LOG_PREFIX}/AWSLogs/{account_id}/*",
+        }
+    ]

@@ -6,17 +6,18 @@ import json
 from collections.abc import Sequence
 
 
-def _document(*statements: dict) -> str:
+def policy_document(*statements: dict) -> str:
+    """An IAM policy document of `statements`, as deterministic JSON."""
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True)
 
 
 def service_assume_policy(service: str) -> str:
-    return _document({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+    return policy_document({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
 
 
 def cluster_key_policy(kms_key_arn: str) -> str:
     """The control plane envelope-encrypts Secrets with the stack key: grants on that key only."""
-    return _document(
+    return policy_document(
         {
             "Sid": "EnvelopeEncryption",
             "Effect": "Allow",
@@ -28,7 +29,7 @@ def cluster_key_policy(kms_key_arn: str) -> str:
 
 def cluster_autoscaler_policy(cluster_name: str, region: str, account_id: str) -> str:
     """Reads every group; scales and terminates only ASGs EKS tagged as this cluster's."""
-    return _document(
+    return policy_document(
         {
             "Sid": "Discover",
             "Effect": "Allow",
@@ -63,7 +64,7 @@ def cluster_autoscaler_policy(cluster_name: str, region: str, account_id: str) -
 
 def external_secrets_policy(secret_arns: Sequence[str], kms_key_arn: str) -> str:
     """Reads this stack's secrets and nothing else; decrypts with the stack key only."""
-    return _document(
+    return policy_document(
         {
             "Sid": "ReadStackSecrets",
             "Effect": "Allow",
@@ -82,7 +83,7 @@ def load_balancer_controller_policy(name_prefix: str, region: str, account_id: s
     (a Service of type LoadBalancer or an Ingress in this cluster fails instead of building a
     second, unmanaged edge).
     """
-    return _document(
+    return policy_document(
         {
             "Sid": "Discover",
             "Effect": "Allow",
@@ -113,7 +114,7 @@ def load_balancer_controller_policy(name_prefix: str, region: str, account_id: s
 
 def ebs_csi_key_policy(kms_key_arn: str) -> str:
     """Encrypted gp3 volumes use the stack key: the driver needs grants on it (AWS's managed policy has none)."""
-    return _document(
+    return policy_document(
         {
             "Sid": "GrantsForAttachedVolumes",
             "Effect": "Allow",

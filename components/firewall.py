@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partialmethod
+from typing import TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -16,6 +18,8 @@ REDIS_PORT = 6379
 # The data-tier groups other components may admit a source to, and the port each one serves.
 DATA_TARGETS = {"database": POSTGRES_PORT, "cache": REDIS_PORT}
 INTERNET = "0.0.0.0/0"
+
+RuleT = TypeVar("RuleT", aws.vpc.SecurityGroupIngressRule, aws.vpc.SecurityGroupEgressRule)
 
 
 def vpc_resolver(vpc_cidr: str) -> str:
@@ -142,8 +146,9 @@ class Firewall(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _ingress(
+    def _rule(
         self,
+        kind: type[RuleT],
         rule: str,
         group_id: pulumi.Input[str],
         port: int,
@@ -152,8 +157,9 @@ class Firewall(pulumi.ComponentResource):
         cidr: str | None = None,
         group: pulumi.Input[str] | None = None,
         protocol: str = "tcp",
-    ) -> aws.vpc.SecurityGroupIngressRule:
-        return aws.vpc.SecurityGroupIngressRule(
+    ) -> RuleT:
+        """One port of one protocol, from or to a CIDR or another security group."""
+        return kind(
             f"{self._name}-{rule}",
             security_group_id=group_id,
             description=description,
@@ -166,26 +172,5 @@ class Firewall(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _egress(
-        self,
-        rule: str,
-        group_id: pulumi.Input[str],
-        port: int,
-        description: str,
-        *,
-        cidr: str | None = None,
-        group: pulumi.Input[str] | None = None,
-        protocol: str = "tcp",
-    ) -> aws.vpc.SecurityGroupEgressRule:
-        return aws.vpc.SecurityGroupEgressRule(
-            f"{self._name}-{rule}",
-            security_group_id=group_id,
-            description=description,
-            ip_protocol=protocol,
-            from_port=port,
-            to_port=port,
-            cidr_ipv4=cidr,
-            referenced_security_group_id=group,
-            tags={"Name": f"{self._args.name_prefix}-{rule}"},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+    _ingress = partialmethod(_rule, aws.vpc.SecurityGroupIngressRule)
+    _egress = partialmethod(_rule, aws.vpc.SecurityGroupEgressRule)

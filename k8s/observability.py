@@ -8,16 +8,16 @@ Nothing here is reachable from outside the cluster: Grafana is opened with `kube
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components.bucket import PrivateBucket, PrivateBucketArgs
 from components.config.monitoring import MonitoringSettings
+from components.eks_policies import policy_document
 from components.irsa import IrsaRole, IrsaRoleArgs
 from components.workloads import Workload
 
@@ -63,54 +63,18 @@ def helm_release(
 
 def sns_publish_policy(topic_arn: str, kms_key_arn: str) -> str:
     """Publish to the one alert topic; its messages are encrypted with the stack key."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Sid": "PublishAlerts", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
-                {"Sid": "EncryptForTopic", "Effect": "Allow", "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": kms_key_arn},
-            ],
-        },
-        sort_keys=True,
-    )
-
-
-def tls_only_bucket_policy(bucket_arn: str) -> str:
-    """Refuse every request to the bucket that does not use TLS."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        },
-        sort_keys=True,
+    return policy_document(
+        {"Sid": "PublishAlerts", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
+        {"Sid": "EncryptForTopic", "Effect": "Allow", "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": kms_key_arn},
     )
 
 
 def loki_bucket_policy(bucket_arn: str, kms_key_arn: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
-                {
-                    "Sid": "Objects",
-                    "Effect": "Allow",
-                    "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                    "Resource": f"{bucket_arn}/*",
-                },
-                {"Sid": "EncryptObjects", "Effect": "Allow", "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": kms_key_arn},
-            ],
-        },
-        sort_keys=True,
+    """Loki lists, reads, writes and deletes its own objects, encrypted with the stack key."""
+    return policy_document(
+        {"Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
+        {"Sid": "Objects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": f"{bucket_arn}/*"},
+        {"Sid": "EncryptObjects", "Effect": "Allow", "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": kms_key_arn},
     )
 
 
@@ -171,18 +135,13 @@ class Observability(pulumi.ComponentResource):
             opts=in_namespace,
         )
 
-        alertmanager_role = IrsaRole(
-            f"{name}-alertmanager-irsa",
-            IrsaRoleArgs(
-                role_name=f"{args.name_prefix}-alertmanager",
-                namespace=MONITORING_NAMESPACE,
-                service_account=ALERTMANAGER_SERVICE_ACCOUNT,
-                oidc_provider_arn=args.oidc_provider_arn,
-                oidc_issuer=args.oidc_issuer,
-                policy_json=pulumi.Output.all(args.topic_arn, args.kms_key_arn).apply(lambda v: sns_publish_policy(v[0], v[1])),
-                description="Alertmanager publishes alerts to the stack's SNS topic",
-            ),
-            opts=child,
+        alertmanager_role = self._irsa_role(
+            name,
+            args,
+            "alertmanager",
+            ALERTMANAGER_SERVICE_ACCOUNT,
+            pulumi.Output.all(args.topic_arn, args.kms_key_arn).apply(lambda v: sns_publish_policy(v[0], v[1])),
+            "Alertmanager publishes alerts to the stack's SNS topic",
         )
 
         receiver_secret = self._receiver_secret(name, args, in_namespace)
@@ -223,20 +182,15 @@ class Observability(pulumi.ComponentResource):
         loki_role_arn: pulumi.Input[str | None] = None
         if settings.loki_storage == "s3":
             bucket = self._loki_bucket(name, args)
-            loki_role = IrsaRole(
-                f"{name}-loki-irsa",
-                IrsaRoleArgs(
-                    role_name=f"{args.name_prefix}-loki",
-                    namespace=MONITORING_NAMESPACE,
-                    service_account=LOKI_SERVICE_ACCOUNT,
-                    oidc_provider_arn=args.oidc_provider_arn,
-                    oidc_issuer=args.oidc_issuer,
-                    policy_json=pulumi.Output.all(bucket.arn, args.kms_key_arn).apply(lambda v: loki_bucket_policy(v[0], v[1])),
-                    description="Loki reads and writes its chunks and index in its bucket",
-                ),
-                opts=child,
+            loki_role = self._irsa_role(
+                name,
+                args,
+                "loki",
+                LOKI_SERVICE_ACCOUNT,
+                pulumi.Output.all(bucket.arn, args.kms_key_arn).apply(lambda v: loki_bucket_policy(v[0], v[1])),
+                "Loki reads and writes its chunks and index in its bucket",
             )
-            self.loki_bucket = bucket.bucket
+            self.loki_bucket = bucket.bucket_name
             loki_role_arn = loki_role.role_arn
         loki_chart_values = pulumi.Output.all(self.loki_bucket, loki_role_arn).apply(
             lambda v: loki_values(settings, args.storage_class, args.region, bucket=v[0], role_arn=v[1])
@@ -266,6 +220,24 @@ class Observability(pulumi.ComponentResource):
             {"namespace": self.namespace, "alertmanager_role_arn": self.alertmanager_role_arn, "loki_bucket": self.loki_bucket}
         )
 
+    def _irsa_role(
+        self, name: str, args: ObservabilityArgs, app: str, service_account: str, policy_json: pulumi.Input[str], description: str
+    ) -> IrsaRole:
+        """A role only `monitoring/<service_account>` can assume, with its own inline policy."""
+        return IrsaRole(
+            f"{name}-{app}-irsa",
+            IrsaRoleArgs(
+                role_name=f"{args.name_prefix}-{app}",
+                namespace=MONITORING_NAMESPACE,
+                service_account=service_account,
+                oidc_provider_arn=args.oidc_provider_arn,
+                oidc_issuer=args.oidc_issuer,
+                policy_json=policy_json,
+                description=description,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def _receiver_secret(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret | None:
         """Slack webhook and SMTP password as files for Alertmanager (`*_file` settings)."""
         data: dict[str, pulumi.Input[str]] = {}
@@ -283,75 +255,22 @@ class Observability(pulumi.ComponentResource):
             opts=opts,
         )
 
-    def _loki_bucket(self, name: str, args: ObservabilityArgs) -> aws.s3.Bucket:
+    def _loki_bucket(self, name: str, args: ObservabilityArgs) -> PrivateBucket:
         """Loki's chunks and index: private, KMS-encrypted, versioned; the compactor deletes by retention."""
-        child = pulumi.ResourceOptions(parent=self)
-        bucket_name = pulumi.Output.concat(args.name_prefix, "-loki-", args.account_id)
-        bucket = aws.s3.Bucket(
-            f"{name}-loki-bucket",
-            bucket=bucket_name,
-            force_destroy=not args.protect,
-            tags={"Name": f"{args.name_prefix}-loki"},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
+        return PrivateBucket(
+            f"{name}-loki-storage",
+            PrivateBucketArgs(
+                bucket=pulumi.Output.concat(args.name_prefix, "-loki-", args.account_id),
+                kms_key_arn=args.kms_key_arn,
+                lifecycle_rule_id="expire-deleted-chunks",
+                # The compactor deletes expired chunks; versioning keeps them a week longer.
+                noncurrent_version_days=7,
+                abort_multipart_days=1,
+                protect=args.protect,
+                tags={"Name": f"{args.name_prefix}-loki"},
+            ),
+            pulumi.ResourceOptions(parent=self),
         )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-loki-bucket-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-loki-bucket-tls-only",
-            bucket=bucket.id,
-            policy=bucket.arn.apply(tls_only_bucket_policy),
-            opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-loki-bucket-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-loki-bucket-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=args.kms_key_arn
-                    ),
-                    bucket_key_enabled=True,
-                )
-            ],
-            opts=child,
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-loki-bucket-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-loki-bucket-lifecycle",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-deleted-chunks",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    # The compactor deletes expired chunks; versioning keeps them a week longer.
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=7),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
-                )
-            ],
-            opts=child,
-        )
-        return bucket
 
 
 def service_scrapes(catalog: Sequence[Workload]) -> list[ServiceScrape]:

@@ -35,7 +35,7 @@ def test_alb_is_public_hardened_and_logs_to_its_bucket(any_plan):
     assert alb.inputs["securityGroups"] == [any_plan.outputs["albSecurityGroupId"]]
     logs = alb.inputs["accessLogs"]
     assert logs["enabled"] is True and logs["prefix"] == "alb"
-    bucket = any_plan.named("edge-access-logs")
+    bucket = any_plan.named("edge-access-logs-bucket")
     assert logs["bucket"] == bucket.inputs["bucket"]
     assert any_plan.named("edge-access-logs-policy").urn in alb.dependencies
     assert any_plan.component_of(alb).type == "ohmycoins:edge:Edge"
@@ -155,13 +155,13 @@ def test_waf_has_managed_groups_and_a_per_ip_rate_limit(request, stack, limit):
 @pytest.mark.parametrize("stack, days, kept", [("staging", 30, False), ("production", 365, True)])
 def test_access_log_bucket_is_private_encrypted_tls_only_and_expires(request, stack, days, kept):
     plan = _plan(request, stack)
-    bucket = plan.named("edge-access-logs")
+    bucket = plan.named("edge-access-logs-bucket")
     assert bucket.protect is kept and bucket.retainOnDelete is kept
     block = plan.named("edge-access-logs-public-access").inputs
     assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
     [sse] = plan.named("edge-access-logs-encryption").inputs["rules"]
     assert sse["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
-    [rule] = plan.named("edge-access-logs-expiry").inputs["rules"]
+    [rule] = plan.named("edge-access-logs-lifecycle").inputs["rules"]
     assert rule["status"] == "Enabled" and rule["expiration"]["days"] == days
     policy = json.loads(plan.named("edge-access-logs-policy").inputs["policy"])
     statements = {s["Sid"]: s for s in policy["Statement"]}

@@ -157,7 +157,7 @@ def test_staging_loki_keeps_a_week_on_a_volume(staging_plan):
 
 def test_production_loki_keeps_30_days_in_s3_through_irsa(production_plan):
     loki = values(production_plan, "monitoring-loki")
-    bucket = production_plan.named("monitoring-loki-bucket")
+    bucket = production_plan.named("monitoring-loki-storage-bucket")
     assert loki["loki"]["storage"]["type"] == "s3"
     assert set(loki["loki"]["storage"]["bucketNames"].values()) == {bucket.inputs["bucket"]}
     assert loki["loki"]["limits_config"]["retention_period"] == "720h"
@@ -166,10 +166,10 @@ def test_production_loki_keeps_30_days_in_s3_through_irsa(production_plan):
     role = production_plan.named("monitoring-loki-irsa-role")
     assert _trusted_subjects(role) == {"system:serviceaccount:monitoring:loki"}
     assert loki["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"].endswith(f":role/{role.inputs['name']}")
-    encryption = production_plan.named("monitoring-loki-bucket-encryption").inputs["rules"][0]
+    encryption = production_plan.named("monitoring-loki-storage-encryption").inputs["rules"][0]
     assert encryption["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
-    assert production_plan.named("monitoring-loki-bucket-public-access").inputs["restrictPublicBuckets"] is True
-    (deny,) = json.loads(production_plan.named("monitoring-loki-bucket-tls-only").inputs["policy"])["Statement"]
+    assert production_plan.named("monitoring-loki-storage-public-access").inputs["restrictPublicBuckets"] is True
+    (deny,) = json.loads(production_plan.named("monitoring-loki-storage-policy").inputs["policy"])["Statement"]
     assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
 
 

@@ -96,21 +96,22 @@ def main(argv: list[str] | None = None) -> int:
 
         written = export_manifests(plan, args.k8s_dir)
         sys.stdout.write(f"\nWrote {len(written)} Kubernetes objects to {args.k8s_dir}\n")
-    if args.cost:
-        from .cost import cost_report, render_summary
-
-        sys.stdout.write("\n" + render_summary(cost_report(plan)))
     if args.diagram or args.mermaid:
         from .diagram import write_diagrams
 
         write_diagrams(plan, svg=args.diagram, mermaid=args.mermaid)
+    status = 0
     if args.policy:
         from .policy_report import evaluate
 
         report = evaluate(plan)
         sys.stdout.write("\n" + report.render())
-        return 1 if report.mandatory else 0
-    return 0
+        status = 1 if report.mandatory else 0
+    if args.cost:  # last, so `make plan` ends with the monthly total and its top lines
+        from .cost import cost_report, render_summary
+
+        sys.stdout.write("\n" + render_summary(cost_report(plan)))
+    return status
 
 
 if __name__ == "__main__":
