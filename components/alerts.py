@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .config.alerts import AlertsSettings
+from .iam_documents import document, source_conditions
 
 
 @dataclass(frozen=True)
@@ -31,45 +32,40 @@ def _service_publishes(sid: str, service: str, topic_arn: str, account: str, sou
         "Principal": {"Service": f"{service}.amazonaws.com"},
         "Action": "sns:Publish",
         "Resource": topic_arn,
-        "Condition": {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": source_arn}},
+        "Condition": source_conditions(account, source_arn),
     }
 
 
 def topic_policy(topic_arn: str, account: str, region: str) -> dict[str, Any]:
     """Alarms and EventBridge rules of this account may publish; nobody may publish without TLS."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountManagesTopic",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-                "Action": [
-                    "sns:GetTopicAttributes",
-                    "sns:SetTopicAttributes",
-                    "sns:AddPermission",
-                    "sns:RemovePermission",
-                    "sns:DeleteTopic",
-                    "sns:Subscribe",
-                    "sns:ListSubscriptionsByTopic",
-                    "sns:Publish",
-                ],
-                "Resource": topic_arn,
-            },
-            _service_publishes(
-                "CloudWatchAlarmsPublish", "cloudwatch", topic_arn, account, f"arn:aws:cloudwatch:{region}:{account}:alarm:*"
-            ),
-            _service_publishes("EventBridgePublish", "events", topic_arn, account, f"arn:aws:events:{region}:{account}:rule/*"),
-            {
-                "Sid": "DenyPublishWithoutTls",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ],
-    }
+    return document(
+        {
+            "Sid": "AccountManagesTopic",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+            "Action": [
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:AddPermission",
+                "sns:RemovePermission",
+                "sns:DeleteTopic",
+                "sns:Subscribe",
+                "sns:ListSubscriptionsByTopic",
+                "sns:Publish",
+            ],
+            "Resource": topic_arn,
+        },
+        _service_publishes("CloudWatchAlarmsPublish", "cloudwatch", topic_arn, account, f"arn:aws:cloudwatch:{region}:{account}:alarm:*"),
+        _service_publishes("EventBridgePublish", "events", topic_arn, account, f"arn:aws:events:{region}:{account}:rule/*"),
+        {
+            "Sid": "DenyPublishWithoutTls",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+    )
 
 
 class AlertTopic(pulumi.ComponentResource):

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from .bucket import PrivateBucket, PrivateBucketArgs
 from .config.audit import AuditSettings
+from .iam_documents import document, policy_document, service_trust
 
 # GuardDuty severities: 1-3.9 low, 4-6.9 medium, 7-8.9 high, 9+ critical.
 MIN_FINDING_SEVERITY = 4
@@ -158,54 +159,35 @@ def config_bucket_statements(bucket_arn: str, account: str) -> list[dict[str, An
 
 def audit_key_policy(account: str, region: str) -> dict[str, Any]:
     """The account administers the key; CloudTrail and CloudWatch Logs use it only for this account."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            statement("AccountAdministers", "Allow", {"AWS": f"arn:aws:iam::{account}:root"}, "kms:*", "*"),
-            statement(
-                "CloudTrailEncrypts",
-                "Allow",
-                {"Service": "cloudtrail.amazonaws.com"},
-                "kms:GenerateDataKey*",
-                "*",
-                {
-                    "StringEquals": {"aws:SourceAccount": account},
-                    "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account}:trail/*"},
-                },
-            ),
-            statement(
-                "CloudTrailDescribes",
-                "Allow",
-                {"Service": "cloudtrail.amazonaws.com"},
-                "kms:DescribeKey",
-                "*",
-                {"StringEquals": {"aws:SourceAccount": account}},
-            ),
-            statement(
-                "CloudWatchLogsEncrypts",
-                "Allow",
-                {"Service": f"logs.{region}.amazonaws.com"},
-                ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                "*",
-                {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}},
-            ),
-        ],
-    }
-
-
-def service_trust(service: str, account: str, condition: dict | None = None) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                    "Condition": condition or {"StringEquals": {"aws:SourceAccount": account}},
-                }
-            ],
-        }
+    return document(
+        statement("AccountAdministers", "Allow", {"AWS": f"arn:aws:iam::{account}:root"}, "kms:*", "*"),
+        statement(
+            "CloudTrailEncrypts",
+            "Allow",
+            {"Service": "cloudtrail.amazonaws.com"},
+            "kms:GenerateDataKey*",
+            "*",
+            {
+                "StringEquals": {"aws:SourceAccount": account},
+                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account}:trail/*"},
+            },
+        ),
+        statement(
+            "CloudTrailDescribes",
+            "Allow",
+            {"Service": "cloudtrail.amazonaws.com"},
+            "kms:DescribeKey",
+            "*",
+            {"StringEquals": {"aws:SourceAccount": account}},
+        ),
+        statement(
+            "CloudWatchLogsEncrypts",
+            "Allow",
+            {"Service": f"logs.{region}.amazonaws.com"},
+            ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "*",
+            {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}},
+        ),
     )
 
 
@@ -373,7 +355,8 @@ class Audit(pulumi.ComponentResource):
             f"{name}-trail-logs-role",
             name=f"{args.name_prefix}-cloudtrail-logs",
             assume_role_policy=pulumi.Output.all(args.account_id, trail_arn).apply(
-                lambda v: service_trust("cloudtrail.amazonaws.com", v[0], {"StringEquals": {"aws:SourceArn": v[1]}})
+                # Exactly this trail (its ARN names the account).
+                lambda v: service_trust("cloudtrail.amazonaws.com", None, v[1], arn_operator="StringEquals")
             ),
             tags=self._tags("cloudtrail-logs-role"),
             opts=self._child(),
@@ -382,13 +365,8 @@ class Audit(pulumi.ComponentResource):
             f"{name}-trail-logs-write",
             role=role.id,
             policy=group.arn.apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"{arn}:log-stream:*"}
-                        ],
-                    }
+                lambda arn: policy_document(
+                    {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"{arn}:log-stream:*"}
                 )
             ),
             opts=self._child(),
@@ -466,15 +444,10 @@ class Audit(pulumi.ComponentResource):
             f"{name}-config-delivery",
             role=role.id,
             policy=pulumi.Output.all(bucket.arn, key.arn).apply(
-                lambda v: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {"Effect": "Allow", "Action": ["s3:GetBucketAcl", "s3:ListBucket"], "Resource": v[0]},
-                            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{v[0]}/AWSLogs/*"},
-                            {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": v[1]},
-                        ],
-                    }
+                lambda v: policy_document(
+                    {"Effect": "Allow", "Action": ["s3:GetBucketAcl", "s3:ListBucket"], "Resource": v[0]},
+                    {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{v[0]}/AWSLogs/*"},
+                    {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": v[1]},
                 )
             ),
             opts=self._child(),

@@ -14,6 +14,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .iam_documents import document
+
 # The caller's policy statements, built from the bucket's ARN (an Output: the name is only known
 # once the bucket exists).
 Statements = Callable[[pulumi.Output[str]], pulumi.Input[Sequence[Mapping[str, Any]]]]
@@ -33,7 +35,7 @@ def deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
 
 def bucket_policy(bucket_arn: str, statements: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """TLS only, then the caller's statements."""
-    return {"Version": "2012-10-17", "Statement": [deny_insecure_transport(bucket_arn), *statements]}
+    return document(deny_insecure_transport(bucket_arn), *statements)
 
 
 @dataclass(frozen=True)

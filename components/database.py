@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ import pulumi_aws as aws
 
 from .config.database import DatabaseSettings
 from .firewall import POSTGRES_PORT
+from .iam_documents import service_trust
 
 LOG_EXPORTS = ("postgresql", "upgrade")
 MONITORING_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
@@ -196,21 +196,7 @@ class Database(pulumi.ComponentResource):
         )
 
     def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role:
-        trust = pulumi.Output.from_input(args.account_id).apply(
-            lambda account: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                        }
-                    ],
-                }
-            )
-        )
+        trust = pulumi.Output.from_input(args.account_id).apply(lambda account: service_trust("monitoring.rds.amazonaws.com", account))
         role = aws.iam.Role(
             f"{name}-monitoring-role",
             name=f"{args.name_prefix}-rds-monitoring",

@@ -10,9 +10,10 @@ import pulumi
 import pulumi_aws as aws
 
 from .config.apps import AppsSettings
-from .ecs_iam import execution_policy, service_trust
+from .ecs_iam import execution_policy
 from .ecs_service import EcsPlacement, EcsWorkload, EcsWorkloadArgs, log_group_name
 from .ecs_task import SecretArns, secret_arns_used
+from .iam_documents import service_trust
 from .workloads import RuntimeContext, Workload, plain_environment, secrets_for
 
 
@@ -178,7 +179,7 @@ class EcsWorkloads(pulumi.ComponentResource):
             name=f"{prefix}-ecs-execution",
             description="ECS starts the stack's tasks: pulls their images, opens their logs, reads their secrets",
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: json.dumps(service_trust("ecs-tasks.amazonaws.com", account, f"arn:aws:ecs:{args.region}:{account}:*"))
+                lambda account: service_trust("ecs-tasks.amazonaws.com", account, f"arn:aws:ecs:{args.region}:{account}:*")
             ),
             tags={"Name": f"{prefix}-ecs-execution"},
             opts=child,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-VERSION = "2012-10-17"
+from .iam_documents import document
 
 # What the ECS agent in a task needs for `aws ecs execute-command` (Session Manager channels).
 EXEC_CHANNEL_ACTIONS = [
@@ -18,24 +18,6 @@ EXEC_CHANNEL_ACTIONS = [
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
 ]
-
-
-def service_trust(service: str, account_id: str, source_arn_pattern: str) -> dict:
-    """`service` may assume the role on behalf of this account's resources only (confused-deputy guard)."""
-    return {
-        "Version": VERSION,
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": source_arn_pattern},
-                },
-            }
-        ],
-    }
 
 
 def log_stream_arns(log_group_arns: Sequence[str]) -> list[str]:
@@ -78,7 +60,7 @@ def execution_policy(
             "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
         },
     ]
-    return {"Version": VERSION, "Statement": statements}
+    return document(*statements)
 
 
 def task_policy(
@@ -111,35 +93,32 @@ def task_policy(
                 "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": access_point_arn}},
             }
         )
-    return {"Version": VERSION, "Statement": statements} if statements else None
+    return document(*statements) if statements else None
 
 
 def scheduler_policy(task_definition_arn: str, cluster_arn: str, pass_role_arns: Sequence[str]) -> dict:
     """EventBridge Scheduler may start this one task definition in this cluster and hand it its two roles."""
     task_arns = cluster_arn.replace(":cluster/", ":task/") + "/*"
-    return {
-        "Version": VERSION,
-        "Statement": [
-            {
-                "Sid": "RunTheJob",
-                "Effect": "Allow",
-                "Action": "ecs:RunTask",
-                "Resource": task_definition_arn,
-                "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
-            },
-            {
-                "Sid": "TagTheJobsTask",
-                "Effect": "Allow",
-                "Action": "ecs:TagResource",
-                "Resource": task_arns,
-                "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
-            },
-            {
-                "Sid": "PassTheJobsRoles",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": sorted(pass_role_arns),
-                "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-            },
-        ],
-    }
+    return document(
+        {
+            "Sid": "RunTheJob",
+            "Effect": "Allow",
+            "Action": "ecs:RunTask",
+            "Resource": task_definition_arn,
+            "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
+        },
+        {
+            "Sid": "TagTheJobsTask",
+            "Effect": "Allow",
+            "Action": "ecs:TagResource",
+            "Resource": task_arns,
+            "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+        },
+        {
+            "Sid": "PassTheJobsRoles",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": sorted(pass_role_arns),
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+    )

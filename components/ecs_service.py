@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .ecs_iam import scheduler_policy, service_trust, task_policy
+from .ecs_iam import scheduler_policy, task_policy
 from .ecs_task import SHARED_VOLUME, SecretArns, capacity_strategy, container_definition
 from .efs import SharedFileSystem, SharedFileSystemArgs
+from .iam_documents import service_trust
 from .schedule import scheduler_cron
 from .workloads import SecretRef, Workload
 
@@ -105,7 +106,7 @@ class EcsWorkload(pulumi.ComponentResource):
             name=f"{label}-task",
             description=f"What the {item.name} workload's own code may do in AWS",
             assume_role_policy=pulumi.Output.from_input(place.account_id).apply(
-                lambda account: json.dumps(service_trust("ecs-tasks.amazonaws.com", account, f"arn:aws:ecs:{place.region}:{account}:*"))
+                lambda account: service_trust("ecs-tasks.amazonaws.com", account, f"arn:aws:ecs:{place.region}:{account}:*")
             ),
             tags={"Name": f"{label}-task"},
             opts=child,
@@ -296,9 +297,9 @@ class EcsWorkload(pulumi.ComponentResource):
             name=f"{schedule_name}-scheduler",
             description=f"EventBridge Scheduler starts the {item.name} job, and nothing else",
             assume_role_policy=pulumi.Output.from_input(place.account_id).apply(
-                lambda account: json.dumps(
-                    # Scheduler's requests carry the schedule group as their source.
-                    service_trust("scheduler.amazonaws.com", account, f"arn:aws:scheduler:{place.region}:{account}:schedule-group/default")
+                # Scheduler's requests carry the schedule group as their source.
+                lambda account: service_trust(
+                    "scheduler.amazonaws.com", account, f"arn:aws:scheduler:{place.region}:{account}:schedule-group/default"
                 )
             ),
             tags={"Name": f"{schedule_name}-scheduler"},

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .iam_documents import document
 from .workloads import SharedStorage
 
 NFS_PORT = 2049
@@ -124,16 +125,13 @@ class SharedFileSystem(pulumi.ComponentResource):
 
 def tls_only_policy(file_system_arn: str) -> dict:
     """Refuses NFS without TLS, whoever the client is."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyUnencryptedTransport",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": "*",
-                "Resource": file_system_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ],
-    }
+    return document(
+        {
+            "Sid": "DenyUnencryptedTransport",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Resource": file_system_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    )

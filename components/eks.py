@@ -20,7 +20,8 @@ from .config.eks import EksSettings
 from .eks_addons import Addons, AddonsArgs
 from .eks_charts import SECRET_STORE_NAME, Controllers, ControllersArgs
 from .eks_nodes import RUNNERS, SYSTEM_TOLERATION, NodeGroups, NodeGroupsArgs
-from .eks_policies import MANAGED, cluster_key_policy, service_assume_policy
+from .eks_policies import MANAGED, cluster_key_policy
+from .iam_documents import service_trust
 
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 GP3_STORAGE_CLASS = "gp3"
@@ -83,7 +84,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
         service_role = aws.iam.Role(
             f"{name}-cluster-role",
             name=f"{name_of_cluster}-cluster",
-            assume_role_policy=service_assume_policy("eks.amazonaws.com"),
+            assume_role_policy=service_trust("eks.amazonaws.com", None),
             tags={"Name": f"{name_of_cluster}-cluster"},
             opts=child,
         )
@@ -139,7 +140,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
         node_role = aws.iam.Role(
             f"{name}-node-role",
             name=f"{name_of_cluster}-node",
-            assume_role_policy=service_assume_policy("ec2.amazonaws.com"),
+            assume_role_policy=service_trust("ec2.amazonaws.com", None),
             tags={"Name": f"{name_of_cluster}-node"},
             opts=child,
         )

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
-
-def policy_document(*statements: dict) -> str:
-    """An IAM policy document of `statements`, as deterministic JSON."""
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True)
-
-
-def service_assume_policy(service: str) -> str:
-    return policy_document({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+from .iam_documents import policy_document
 
 
 def cluster_key_policy(kms_key_arn: str) -> str:

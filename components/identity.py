@@ -7,7 +7,6 @@ assume it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .config.ci import CiSettings
+from .iam_documents import policy_document
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
@@ -60,18 +60,15 @@ def subjects(repository: str, stack: str, branch: str) -> dict[str, str]:
     }
 
 
-def github_trust_policy(provider_arn: str, subject: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subject}},
-            }
-        ],
-    }
+def github_trust_policy(provider_arn: str, subject: str) -> str:
+    return policy_document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subject}},
+        }
+    )
 
 
 def state_statements(settings: CiSettings, account: str, region: str, write: bool) -> list[dict[str, Any]]:
@@ -160,10 +157,6 @@ def image_push_statements(repository_arns: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-def _document(statements: list[dict[str, Any]]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
-
-
 class Identity(pulumi.ComponentResource):
     """The GitHub Actions OIDC provider (or the account's existing one) and this stack's three CI roles."""
 
@@ -202,7 +195,7 @@ class Identity(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-preview-state",
             role=preview.id,
-            policy=account.apply(lambda a: _document(state_statements(settings, a, args.region, write=False))),
+            policy=account.apply(lambda a: policy_document(*state_statements(settings, a, args.region, write=False))),
             opts=child,
         )
 
@@ -212,8 +205,8 @@ class Identity(pulumi.ComponentResource):
             f"{name}-deploy-state-and-iam",
             role=deploy.id,
             policy=account.apply(
-                lambda a: _document(
-                    state_statements(settings, a, args.region, write=True) + deploy_iam_statements(a, args.name_prefix, args.stack)
+                lambda a: policy_document(
+                    *state_statements(settings, a, args.region, write=True), *deploy_iam_statements(a, args.name_prefix, args.stack)
                 )
             ),
             opts=child,
@@ -224,7 +217,7 @@ class Identity(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-image-push-ecr",
                 role=push.id,
-                policy=pulumi.Output.all(*args.ecr_repository_arns).apply(lambda arns: _document(image_push_statements(list(arns)))),
+                policy=pulumi.Output.all(*args.ecr_repository_arns).apply(lambda arns: policy_document(*image_push_statements(list(arns)))),
                 opts=child,
             )
 
@@ -246,7 +239,7 @@ class Identity(pulumi.ComponentResource):
             f"{self._name}-{purpose}",
             name=role_name,
             description=f"GitHub Actions, {description}",
-            assume_role_policy=self.oidc_provider_arn.apply(lambda arn: json.dumps(github_trust_policy(arn, subject))),
+            assume_role_policy=self.oidc_provider_arn.apply(lambda arn: github_trust_policy(arn, subject)),
             max_session_duration=3600,
             tags={"Name": role_name},
             opts=pulumi.ResourceOptions(parent=self),

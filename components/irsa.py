@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+
+from .iam_documents import policy_document
 
 
 def irsa_trust_policy(oidc_provider_arn: str, oidc_issuer: str, namespace: str, service_account: str) -> str:
@@ -15,24 +16,18 @@ def irsa_trust_policy(oidc_provider_arn: str, oidc_issuer: str, namespace: str, 
 
     `oidc_issuer` is the issuer without `https://` (as IAM writes condition keys).
     """
-    return json.dumps(
+    return policy_document(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": oidc_provider_arn},
-                    "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {
-                        "StringEquals": {
-                            f"{oidc_issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-                            f"{oidc_issuer}:aud": "sts.amazonaws.com",
-                        }
-                    },
+            "Effect": "Allow",
+            "Principal": {"Federated": oidc_provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{oidc_issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                    f"{oidc_issuer}:aud": "sts.amazonaws.com",
                 }
-            ],
-        },
-        sort_keys=True,
+            },
+        }
     )
 
 

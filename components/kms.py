@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .config.kms import KmsSettings
+from .iam_documents import document
 
 # Services that encrypt this stack's data with the key on behalf of the account's principals.
 DATA_SERVICES = ("rds", "elasticache", "secretsmanager")
@@ -29,77 +30,74 @@ class EncryptionKeyArgs:
 def key_policy(account: str, region: str) -> dict:
     """Administered by the account (IAM decides who); used by the data services, node volumes, alarms and Logs."""
     root = f"arn:aws:iam::{account}:root"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                # Without this statement nobody, not even the account, could ever change the key again.
-                "Sid": "AccountAdministersTheKey",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": "kms:*",
-                "Resource": "*",
+    return document(
+        {
+            # Without this statement nobody, not even the account, could ever change the key again.
+            "Sid": "AccountAdministersTheKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            # The data services, acting for this account's principals (whose IAM policies
+            # still decide), may encrypt with the key and create the grants they need.
+            "Sid": "DataServicesOfThisAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:CreateGrant",
+                "kms:ListGrants",
+                "kms:DescribeKey",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "kms:CallerAccount": account,
+                    "kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in DATA_SERVICES],
+                }
             },
-            {
-                # The data services, acting for this account's principals (whose IAM policies
-                # still decide), may encrypt with the key and create the grants they need.
-                "Sid": "DataServicesOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:CreateGrant",
-                    "kms:ListGrants",
-                    "kms:DescribeKey",
-                ],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {
-                        "kms:CallerAccount": account,
-                        "kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in DATA_SERVICES],
-                    }
+        },
+        {
+            # EC2 Auto Scaling (EKS node groups) encrypts node volumes with the key through its
+            # service-linked role, whose IAM policy grants no KMS. A condition on the principal
+            # ARN instead of naming the role keeps the policy valid before the role exists.
+            "Sid": "AutoScalingNodeVolumes",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"kms:CallerAccount": account},
+                "ArnEquals": {
+                    "aws:PrincipalArn": f"arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/{AUTOSCALING_ROLE}"
                 },
             },
-            {
-                # EC2 Auto Scaling (EKS node groups) encrypts node volumes with the key through its
-                # service-linked role, whose IAM policy grants no KMS. A condition on the principal
-                # ARN instead of naming the role keeps the policy valid before the role exists.
-                "Sid": "AutoScalingNodeVolumes",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"kms:CallerAccount": account},
-                    "ArnEquals": {
-                        "aws:PrincipalArn": f"arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/{AUTOSCALING_ROLE}"
-                    },
-                },
-            },
-            {
-                # The stack's alert topic is encrypted with this key: CloudWatch alarms and EventBridge
-                # rules must be able to use it, or SNS drops their messages without a word.
-                "Sid": "AlarmsAndEventsPublishToEncryptedTopics",
-                "Effect": "Allow",
-                "Principal": {"Service": list(PUBLISHING_SERVICES)},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-            },
-            {
-                # CloudWatch Logs encrypts a log group's events itself; it may use the key only for
-                # log groups of this account and region.
-                "Sid": "CloudWatchLogsOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                "Resource": "*",
-                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}},
-            },
-        ],
-    }
+        },
+        {
+            # The stack's alert topic is encrypted with this key: CloudWatch alarms and EventBridge
+            # rules must be able to use it, or SNS drops their messages without a word.
+            "Sid": "AlarmsAndEventsPublishToEncryptedTopics",
+            "Effect": "Allow",
+            "Principal": {"Service": list(PUBLISHING_SERVICES)},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+        },
+        {
+            # CloudWatch Logs encrypts a log group's events itself; it may use the key only for
+            # log groups of this account and region.
+            "Sid": "CloudWatchLogsOfThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}},
+        },
+    )
 
 
 class EncryptionKey(pulumi.ComponentResource):

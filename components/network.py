@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from .config.network import NetworkSettings
+from .iam_documents import policy_document, service_trust
 
 
 @dataclass(frozen=True)
@@ -181,22 +181,7 @@ class Network(pulumi.ComponentResource):
         )
         # The trust names this account's flow-log service only (confused-deputy guard).
         trust = pulumi.Output.from_input(args.account_id).apply(
-            lambda account: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": account},
-                                "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{args.region}:{account}:vpc-flow-log/*"},
-                            },
-                        }
-                    ],
-                }
-            )
+            lambda account: service_trust("vpc-flow-logs.amazonaws.com", account, f"arn:aws:ec2:{args.region}:{account}:vpc-flow-log/*")
         )
         role = aws.iam.Role(
             f"{self._name}-flow-logs-role",
@@ -209,16 +194,11 @@ class Network(pulumi.ComponentResource):
             f"{self._name}-flow-logs-write",
             role=role.id,
             policy=group.arn.apply(
-                lambda arn: json.dumps(
+                lambda arn: policy_document(
                     {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                                "Resource": [arn, f"{arn}:*"],
-                            }
-                        ],
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        "Resource": [arn, f"{arn}:*"],
                     }
                 )
             ),

@@ -17,7 +17,7 @@ import pulumi_random as random
 
 from components.bucket import PrivateBucket, PrivateBucketArgs
 from components.config.monitoring import MonitoringSettings
-from components.eks_policies import policy_document
+from components.iam_documents import policy_document
 from components.irsa import IrsaRole, IrsaRoleArgs
 from components.workloads import Workload
 
