@@ -15,6 +15,8 @@ plan: $(VENV)
 	$(PYTHON) -m tools.plan staging --cost --policy
 
 test: $(VENV) $(CHECKOV)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	$(PYTHON) -m pytest -q
 
 $(CHECKOV): requirements-checkov.txt
