@@ -51,22 +51,25 @@ class IdentityArgs:
     protect: bool
 
 
-def subjects(repository: str, stack: str, branch: str) -> dict[str, str]:
-    """The exact `sub` claim each role accepts."""
+def subjects(repository: str, stack: str, branch: str) -> dict[str, tuple[str, ...]]:
+    """The exact `sub` claims each role accepts."""
     return {
-        "preview": f"repo:{repository}:pull_request",
-        "deploy": f"repo:{repository}:environment:{stack}",
-        "image-push": f"repo:{repository}:ref:refs/heads/{branch}",
+        # Pull requests preview their change; the nightly drift check previews the deploy branch.
+        "preview": (f"repo:{repository}:pull_request", f"repo:{repository}:ref:refs/heads/{branch}"),
+        "deploy": (f"repo:{repository}:environment:{stack}",),
+        "image-push": (f"repo:{repository}:ref:refs/heads/{branch}",),
     }
 
 
-def github_trust_policy(provider_arn: str, subject: str) -> str:
+def github_trust_policy(provider_arn: str, subjects: Sequence[str]) -> str:
+    """StringEquals on `aud` and on the listed `sub` values: any one of them, each matched exactly."""
+    sub: str | list[str] = subjects[0] if len(subjects) == 1 else list(subjects)
     return policy_document(
         {
             "Effect": "Allow",
             "Principal": {"Federated": provider_arn},
             "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subject}},
+            "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": sub}},
         }
     )
 
@@ -190,7 +193,7 @@ class Identity(pulumi.ComponentResource):
         sub = subjects(settings.github_repository, args.stack, settings.deploy_branch)
         account = pulumi.Output.from_input(args.account_id)
 
-        preview = self._role("preview", sub["preview"], "pull requests: pulumi preview")
+        preview = self._role("preview", sub["preview"], "pull requests and the drift check: pulumi preview")
         aws.iam.RolePolicyAttachment(f"{name}-preview-read-only", role=preview.name, policy_arn=READ_ONLY_ACCESS, opts=child)
         aws.iam.RolePolicy(
             f"{name}-preview-state",
@@ -233,7 +236,7 @@ class Identity(pulumi.ComponentResource):
             }
         )
 
-    def _role(self, purpose: str, subject: str, description: str) -> aws.iam.Role:
+    def _role(self, purpose: str, subject: Sequence[str], description: str) -> aws.iam.Role:
         role_name = f"{self._args.name_prefix}-ci-{purpose}"
         return aws.iam.Role(
             f"{self._name}-{purpose}",

@@ -21,16 +21,17 @@ def trust(plan, name):
 @pytest.mark.parametrize(
     "role, subject",
     [
-        ("preview", f"repo:{REPO}:pull_request"),
+        ("preview", [f"repo:{REPO}:pull_request", f"repo:{REPO}:ref:refs/heads/main"]),
         ("deploy", f"repo:{REPO}:environment:{{stack}}"),
         ("image-push", f"repo:{REPO}:ref:refs/heads/main"),
     ],
 )
-def test_trust_pins_audience_and_one_exact_subject(any_plan, role, subject):
+def test_trust_pins_audience_and_exact_subjects(any_plan, role, subject):
     statement = trust(any_plan, role)
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Principal"] == {"Federated": any_plan.outputs["githubOidcProviderArn"]}
-    assert statement["Condition"] == {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com", f"{GH}:sub": subject.format(stack=any_plan.stack)}}
+    expected = subject.format(stack=any_plan.stack) if isinstance(subject, str) else subject
+    assert statement["Condition"] == {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com", f"{GH}:sub": expected}}
 
 
 def test_production_creates_the_github_provider_and_staging_looks_it_up(production_plan, staging_plan):
