@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.settings import SettingsError
 from tools.engine import PROJECT_DIR, run_stack
 from tools.plan_model import Plan
 
@@ -66,3 +67,16 @@ def staging_extras(tmp_path_factory) -> Plan:
     path = tmp_path_factory.mktemp("extras") / "Pulumi.staging.yaml"
     path.write_text(yaml.safe_dump({"config": config}))
     return run_stack("staging", path)
+
+
+@pytest.fixture
+def assert_refused(plan_variant) -> Callable[..., list[tuple[str, str]]]:
+    """Plans an edited stack file and asserts the settings refuse it, naming `key` with `reason`."""
+
+    def check(base: str, change: Callable[[dict[str, Any]], None], key: str, reason: str) -> list[tuple[str, str]]:
+        with pytest.raises(SettingsError) as caught:
+            plan_variant(base, change)
+        assert any(k == key and reason in why for k, why in caught.value.problems), caught.value.problems
+        return caught.value.problems
+
+    return check
