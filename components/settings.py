@@ -172,13 +172,8 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
         for index in eks.open_to_internet():
             reason = "production must not open the Kubernetes API to the whole internet"
             problems.append((key_path("eks", ("publicAccessCidrs", index)), reason))
-    data_tier: tuple[tuple[str, DatabaseSettings | CacheSettings | SecretsSettings], ...] = (
-        ("database", parsed["database"]),  # type: ignore[assignment]
-        ("cache", parsed["cache"]),  # type: ignore[assignment]
-        ("secrets", parsed["secrets"]),  # type: ignore[assignment]
-    )
     if general.environment == "production":
-        for area, model in data_tier:
+        for area, model in parsed.items():
             problems += [(key_path(area, p.path), p.reason) for p in model.production_problems()]
     if apps.platform == "eks" and not eks.enabled:
         problems.append((key_path("apps", ("platform",)), "is eks, but ohmycoins:eks.enabled is false"))

@@ -61,6 +61,10 @@ class Model(BaseModel):
         """Checks that involve more than one field; fields are already valid one by one."""
         return []
 
+    def production_problems(self) -> list[Problem]:
+        """What production refuses that staging may do; checked only when the environment is production."""
+        return []
+
 
 def check_log_retention(days: int) -> int:
     if days not in LOG_RETENTION_DAYS:
