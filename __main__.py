@@ -217,7 +217,6 @@ if settings.eks.enabled:
             secret_arns=[app_secrets.secret_arn, database.master_secret_arn, cache.auth_secret_arn],
             firewall=firewall,
             protect=protect,
-            controller_replicas=2 if settings.is_production else 1,
         ),
         opts=on_aws,
     )

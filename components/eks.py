@@ -47,7 +47,6 @@ class KubernetesPlatformArgs:
     firewall: AllowsFrom | None = None
     protect: bool = False
     # Replicas of each controller: 2 where an AZ outage must not stop them.
-    controller_replicas: int = 1
 
 
 def cluster_name(name_prefix: str) -> str:
@@ -214,7 +213,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 oidc_issuer=cluster.oidc_issuer,
                 kms_key_arn=args.kms_key_arn,
                 secret_arns=args.secret_arns,
-                replicas=args.controller_replicas,
+                replicas=settings.controller_replicas,
                 k8s_provider=self.k8s_provider,
                 depends_on=after_nodes,
             ),

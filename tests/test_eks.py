@@ -407,3 +407,14 @@ def test_ebs_csi_driver_may_use_the_stack_key_for_volumes_only_through_aws_grant
     assert grants["Resource"] == use["Resource"] == any_plan.outputs["kmsKeyArn"]
     storage_class = any_plan.one("kubernetes:storage.k8s.io/v1:StorageClass", "eks-gp3").inputs
     assert storage_class["parameters"] == {"type": "gp3", "encrypted": "true", "kmsKeyId": any_plan.outputs["kmsKeyArn"], "fsType": "ext4"}
+
+
+@pytest.mark.parametrize("stack, replicas", [("staging", 1), ("production", 2)])
+def test_controller_replicas_come_from_the_stack(request, stack, replicas):
+    plan = request.getfixturevalue(f"{stack}_plan")
+    values = {
+        r.name.removeprefix("eks-controllers-"): r.inputs["values"] for r in plan.all(RELEASE) if r.name.startswith("eks-controllers-")
+    }
+    assert values["aws-load-balancer-controller"]["replicaCount"] == replicas
+    assert values["external-secrets"]["replicaCount"] == replicas
+    assert values["metrics-server"]["replicas"] == replicas

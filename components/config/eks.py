@@ -84,6 +84,8 @@ class EksSettings(Model):
     endpoint_public_access: bool = True
     public_access_cidrs: list[ipaddress.IPv4Network] = Field(default_factory=list)
     log_retention_days: Annotated[int, AfterValidator(check_log_retention)] = 30
+    # Replicas of the cluster's controllers (LB controller, ESO, ...); 2+ survives a node drain.
+    controller_replicas: int = Field(default=1, ge=1, le=5)
     node_groups: NodeGroupsSettings
 
     @field_validator("version")
