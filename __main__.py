@@ -2,24 +2,24 @@
 
 import pulumi
 
-from components.alarms import Alarms, AlarmsArgs, cache_member_cluster_ids
-from components.alerts import AlertTopic, AlertTopicArgs
-from components.app_secrets import AppSecrets, AppSecretsArgs
-from components.audit import Audit, AuditArgs
-from components.cache import Cache, CacheArgs
-from components.database import Database, DatabaseArgs
-from components.ecr import ContainerRegistry, ContainerRegistryArgs, image_references
-from components.ecs import EcsWorkloads, EcsWorkloadsArgs
-from components.edge import Edge, EdgeArgs
-from components.efs import SharedFileSystem, SharedFileSystemArgs
-from components.eks import KubernetesPlatform, KubernetesPlatformArgs
-from components.firewall import Firewall, FirewallArgs
-from components.identity import Identity, IdentityArgs
-from components.kms import EncryptionKey, EncryptionKeyArgs
-from components.network import Network, NetworkArgs
-from components.provider import account_id, aws_provider
+from components.compute.ecs.workloads import EcsWorkloads, EcsWorkloadsArgs
+from components.compute.eks.cluster import KubernetesPlatform, KubernetesPlatformArgs
+from components.compute.file_system import SharedFileSystem, SharedFileSystemArgs
+from components.compute.registry import ContainerRegistry, ContainerRegistryArgs, image_references
+from components.compute.workloads import IMAGES, RuntimeContext, routed, routed_ports, service_ports
+from components.data.app_secrets import AppSecrets, AppSecretsArgs
+from components.data.cache import Cache, CacheArgs
+from components.data.database import Database, DatabaseArgs
+from components.data.kms import EncryptionKey, EncryptionKeyArgs
+from components.edge.edge import Edge, EdgeArgs
+from components.network.firewall import Firewall, FirewallArgs
+from components.network.vpc import Network, NetworkArgs
+from components.observability.alarms import Alarms, AlarmsArgs, cache_member_cluster_ids
+from components.observability.alert_topic import AlertTopic, AlertTopicArgs
+from components.security.audit import Audit, AuditArgs
+from components.security.ci_identity import Identity, IdentityArgs
 from components.settings import load_settings
-from components.workloads import IMAGES, RuntimeContext, routed, routed_ports, service_ports
+from components.shared.provider import account_id, aws_provider
 from k8s.network_policies import NetworkContext
 from k8s.observability import Observability, ObservabilityArgs, cronjob_schedules, service_scrapes
 from k8s.runners import Runners, RunnersArgs

@@ -1,8 +1,9 @@
 """The stack's settings: the only reader of `pulumi.Config`.
 
 Each config area (`ohmycoins:network`, ...) is one object in the stack file, parsed into a frozen
-model from `components/config/`. Every problem in every area is collected first and reported
-together, with the key path as written in the stack file, before any resource is registered.
+model that lives beside the code it configures (`components/network/vpc_settings.py`, ...). Every
+problem in every area is collected first and reported together, with the key path as written in
+the stack file, before any resource is registered.
 """
 
 from __future__ import annotations
@@ -14,23 +15,23 @@ import pulumi
 import pulumi.runtime.config as runtime_config
 from pydantic import ValidationError
 
-from .config.alarms import AlarmSettings
-from .config.alerts import AlertsSettings
-from .config.app_secrets import CREDENTIALS_AREA, SecretsSettings, check_secret_area, present_values
-from .config.apps import AppsSettings, production_problems
-from .config.audit import AuditSettings
-from .config.base import Model, Path, Problem, check_aws_name
-from .config.cache import CacheSettings
-from .config.ci import CiSettings
-from .config.database import DatabaseSettings
-from .config.edge import EdgeSettings
-from .config.eks import EksSettings
-from .config.firewall import FirewallSettings
-from .config.general import NAME_PREFIX_MAX, GeneralSettings
-from .config.kms import KmsSettings
-from .config.monitoring import MonitoringSettings
-from .config.network import NetworkSettings
-from .config.runners import RunnerSettings, runner_fit_problems
+from components.compute.apps_settings import AppsSettings, production_problems
+from components.compute.eks.eks_settings import EksSettings
+from components.compute.eks.runners_settings import RunnerSettings, runner_fit_problems
+from components.data.app_secrets_settings import CREDENTIALS_AREA, SecretsSettings, check_secret_area, present_values
+from components.data.cache_settings import CacheSettings
+from components.data.database_settings import DatabaseSettings
+from components.data.kms_settings import KmsSettings
+from components.edge.edge_settings import EdgeSettings
+from components.network.firewall_settings import FirewallSettings
+from components.network.vpc_settings import NetworkSettings
+from components.observability.alarms_settings import AlarmSettings
+from components.observability.alerts_settings import AlertsSettings
+from components.observability.monitoring_settings import MonitoringSettings
+from components.security.audit_settings import AuditSettings
+from components.security.ci_settings import CiSettings
+from components.shared.general_settings import NAME_PREFIX_MAX, GeneralSettings
+from components.shared.settings_model import Model, Path, Problem, check_aws_name
 
 PROJECT = "ohmycoins"
 

@@ -1,7 +1,7 @@
 """Pinned Helm charts of the monitoring stack and the CI runners, and the values given to each.
 
 Pure data builders: they take plain values (ids already resolved) and return the `values` dict of
-one Helm release. tests/test_chart_values.py checks every key against the structure the pinned
+one Helm release. tests/observability/test_chart_values.py checks every key against the structure the pinned
 chart version documents in its values.yaml.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.config.monitoring import MonitoringSettings
-from components.config.runners import DIND_REQUESTS, RunnerGroup
-from components.node_sizing import LOG_SHIPPER_REQUESTS, NODE_EXPORTER_REQUESTS
+from components.compute.eks.node_sizing import LOG_SHIPPER_REQUESTS, NODE_EXPORTER_REQUESTS
+from components.compute.eks.runners_settings import DIND_REQUESTS, RunnerGroup
+from components.observability.monitoring_settings import MonitoringSettings
 
 MONITORING_NAMESPACE = "monitoring"
 ARC_SYSTEM_NAMESPACE = "arc-systems"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from components.eks_nodes import APPS
-from components.workloads import Probe, SecretRef, Workload, kubernetes_resources
+from components.compute.eks.nodes import APPS
+from components.compute.workloads import Probe, SecretRef, Workload, kubernetes_resources
 
 # Every app container runs as this user and group (high, so it matches no host user).
 RUN_AS_USER = 10001

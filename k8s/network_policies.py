@@ -1,6 +1,6 @@
 """NetworkPolicies of the app namespace: deny everything, then allow exactly the flows the apps need.
 
-Enforced by the VPC CNI's network policy agent (`enableNetworkPolicy`, components/eks_addons.py).
+Enforced by the VPC CNI's network policy agent (`enableNetworkPolicy`, components/compute/eks/addons.py).
 Pods are selected by the labels k8s/manifests.py puts on them; traffic that leaves the cluster
 (database, cache, internet) is written as ipBlocks, since namespace selectors only match pods.
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.workloads import Workload
+from components.compute.workloads import Workload
 
 from .manifests import metadata, selector
 

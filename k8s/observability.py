@@ -15,11 +15,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.bucket import PrivateBucket, PrivateBucketArgs
-from components.config.monitoring import MonitoringSettings
-from components.iam_documents import policy_document
-from components.irsa import IrsaRole, IrsaRoleArgs
-from components.workloads import Workload
+from components.compute.eks.irsa import IrsaRole, IrsaRoleArgs
+from components.compute.workloads import Workload
+from components.observability.monitoring_settings import MonitoringSettings
+from components.shared.bucket import PrivateBucket, PrivateBucketArgs
+from components.shared.iam_documents import policy_document
 
 from .alert_rules import alert_rule_groups
 from .alertmanager import RECEIVER_SECRET, SLACK_URL_KEY, SMTP_PASSWORD_KEY, Receivers, alertmanager_config

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config.runners import RunnerSettings
+from components.compute.eks.runners_settings import RunnerSettings
 
 from .chart_values import (
     ARC_CONTROLLER_RELEASE,

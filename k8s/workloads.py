@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.workloads import RuntimeContext, Workload, plain_environment, secrets_for
+from components.compute.workloads import RuntimeContext, Workload, plain_environment, secrets_for
 
 from . import manifests
 from .network_policies import NetworkContext, network_policies

@@ -17,7 +17,7 @@ from .mocks_data import OUTPUTS as DATA_OUTPUTS
 from .mocks_workloads import ID_PREFIX as WORKLOAD_ID_PREFIX
 from .mocks_workloads import INVOKES as WORKLOAD_INVOKES
 from .mocks_workloads import OUTPUTS as WORKLOAD_OUTPUTS
-from .remote_mocks import REMOTE_COMPONENTS
+from .remote_mocks import REMOTE_COMPONENTS, RemoteContext
 
 ACCOUNT_ID = "123456789012"  # AWS's documentation account: never a real one
 
@@ -129,7 +129,7 @@ class AwsMocks(Mocks):
             return f"{args.name}-provider", {}
         if not args.custom:
             remote = REMOTE_COMPONENTS.get(args.typ)
-            return remote(self, args) if remote else ("", {})
+            return remote(RemoteContext(self.region, ACCOUNT_ID, self.nested_resources), args) if remote else ("", {})
         digest = _digest(f"{args.typ}::{args.name}", 17)
         prefix = ID_PREFIX.get(args.typ)
         if prefix is None:
@@ -191,9 +191,9 @@ INVOKES: dict[str, Callable[[AwsMocks, dict[str, Any]], dict[str, Any]]] = {
     },
 }
 
-# Edge and ECS (issue 4): ALB, ACM, Route53, WAF, S3, ECS, ECR, EFS, Scheduler.
+# Edge and ECS: ALB, ACM, Route53, WAF, S3, ECS, ECR, EFS, Scheduler.
 ID_PREFIX.update(WORKLOAD_ID_PREFIX)
 OUTPUTS.update(WORKLOAD_OUTPUTS)
-# Data tier (issue 3): RDS, ElastiCache, Secrets Manager, KMS alias, pulumi-random.
+# Data tier: RDS, ElastiCache, Secrets Manager, KMS alias, pulumi-random.
 OUTPUTS.update(DATA_OUTPUTS)
 INVOKES.update(WORKLOAD_INVOKES)

@@ -4,7 +4,7 @@ Under the mock runtime a remote component's registration reaches the mocks with 
 and nothing inside it runs: the mock returns the outputs the program reads. Resources such a
 component exposes as outputs (`eks.Cluster.eks_cluster`) are resource references; the SDK
 rehydrates them with the `pulumi:pulumi:getResource` invoke, so their state is kept in
-`AwsMocks.nested_resources` for the monitor to answer it.
+`RemoteContext.nested_resources` for the monitor to answer it.
 """
 
 from __future__ import annotations
@@ -12,15 +12,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockResourceArgs
 
-if TYPE_CHECKING:
-    from pulumi.runtime.mocks import MockResourceArgs
 
-    from .mocks import AwsMocks
+@dataclass(frozen=True)
+class RemoteContext:
+    """What a remote component's mock knows of the mocked account, and where it keeps nested state."""
+
+    region: str
+    account: str
+    # URN -> (id, state) of resources inside remote components, for `pulumi:pulumi:getResource`.
+    nested_resources: dict[str, tuple[str, dict[str, Any]]]
 
 
 def _digest(text: str, length: int) -> str:
@@ -56,10 +63,8 @@ def _kubeconfig(cluster_name: str, endpoint: str, ca_data: str) -> dict[str, Any
     }
 
 
-def eks_cluster(mocks: AwsMocks, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+def eks_cluster(mocks: RemoteContext, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
     """`eks:index:Cluster`: the EKS cluster, its OIDC provider and the EKS-created security group."""
-    from .mocks import ACCOUNT_ID  # here: tools/mocks.py imports this module
-
     inputs = args.inputs
     name = inputs.get("name") if isinstance(inputs.get("name"), str) else f"{args.name}-eksCluster-{_digest(args.name, 7)}"
     region = mocks.region
@@ -74,12 +79,12 @@ def eks_cluster(mocks: AwsMocks, args: MockResourceArgs) -> tuple[str, dict[str,
     nested_state = {
         "id": name,
         "name": name,
-        "arn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{name}",
+        "arn": f"arn:aws:eks:{region}:{mocks.account}:cluster/{name}",
         "endpoint": endpoint,
         "version": inputs.get("version", "1.33"),
         "platformVersion": "eks.1",
         "status": "ACTIVE",
-        "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}-eksRole",
+        "roleArn": f"arn:aws:iam::{mocks.account}:role/{name}-eksRole",
         "certificateAuthority": {"data": ca_data},
         "identities": [{"oidcs": [{"issuer": f"https://{issuer}"}]}],
         "vpcConfig": {
@@ -99,7 +104,7 @@ def eks_cluster(mocks: AwsMocks, args: MockResourceArgs) -> tuple[str, dict[str,
         "eksCluster": _resource_reference(nested_urn, name),
         "clusterSecurityGroupId": cluster_sg,
         "nodeSecurityGroupId": "",
-        "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",
+        "oidcProviderArn": f"arn:aws:iam::{mocks.account}:oidc-provider/{issuer}",
         "oidcProviderUrl": f"https://{issuer}",
         "oidcIssuer": issuer,
         "defaultNodeGroupAsgName": "",
@@ -112,6 +117,6 @@ def eks_cluster(mocks: AwsMocks, args: MockResourceArgs) -> tuple[str, dict[str,
 
 
 # Remote component type -> mock returning (id, outputs).
-REMOTE_COMPONENTS: dict[str, Callable[[AwsMocks, MockResourceArgs], tuple[str, dict[str, Any]]]] = {
+REMOTE_COMPONENTS: dict[str, Callable[[RemoteContext, MockResourceArgs], tuple[str, dict[str, Any]]]] = {
     "eks:index:Cluster": eks_cluster,
 }

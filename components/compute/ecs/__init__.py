@@ -1,0 +1,1 @@
+"""The catalog on ECS Fargate: services, scheduled jobs, task definitions, their IAM and autoscaling."""

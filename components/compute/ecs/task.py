@@ -1,0 +1,96 @@
+"""A catalog workload as an ECS container definition and capacity strategy: pure functions, no resources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from components.compute.workloads import Probe, SecretRef, Workload
+
+# Where each task writes its logs inside its group.
+LOG_STREAM_PREFIX = "ecs"
+# The name of the EFS volume in a task definition with shared storage.
+SHARED_VOLUME = "shared"
+
+
+@dataclass(frozen=True)
+class SecretArns:
+    """The Secrets Manager secrets a task may reference."""
+
+    app: str
+    database: str
+    cache: str
+
+
+def value_from(ref: SecretRef, arns: SecretArns) -> str:
+    """ECS `valueFrom` of one secret variable: `<arn>:<json key>::` (AWSCURRENT)."""
+    if ref.source == "app":
+        return f"{arns.app}:{ref.key}::"
+    if ref.source == "database-password":
+        return f"{arns.database}:password::"
+    return f"{arns.cache}:REDIS_PASSWORD::"
+
+
+def secret_arns_used(refs: tuple[SecretRef, ...], arns: SecretArns) -> list[str]:
+    """The secrets (whole-secret ARNs) these references read."""
+    by_source = {"app": arns.app, "database-password": arns.database, "cache-auth-token": arns.cache}
+    return sorted({by_source[ref.source] for ref in refs})
+
+
+def health_check(probe: Probe) -> dict:
+    """The container check from the liveness probe, within ECS's limits."""
+    return {
+        "command": ["CMD-SHELL", f"curl -fsS http://localhost:{probe.port}{probe.path} > /dev/null || exit 1"],
+        "interval": min(max(probe.period_seconds, 5), 300),
+        "timeout": min(max(probe.timeout_seconds, 2), 60),
+        "retries": min(max(probe.failure_threshold, 1), 10),
+        "startPeriod": min(max(probe.initial_delay_seconds, 0), 300),
+    }
+
+
+def container_definition(
+    item: Workload,
+    image: str,
+    environment: Mapping[str, object],
+    secrets: tuple[SecretRef, ...],
+    arns: SecretArns,
+    log_group: str,
+    region: str,
+) -> dict:
+    """The one container of the workload's task: plain values in `environment`, secrets only as `valueFrom`."""
+    plain_names = set(environment)
+    clash = plain_names & {ref.env for ref in secrets}
+    if clash:
+        raise ValueError(f"workload '{item.name}' has {', '.join(sorted(clash))} both as plain environment and as a secret")
+    definition: dict = {
+        "name": item.name,
+        "image": image,
+        "essential": True,
+        "environment": [{"name": key, "value": str(value)} for key, value in sorted(environment.items())],
+        "secrets": [{"name": ref.env, "valueFrom": value_from(ref, arns)} for ref in sorted(secrets, key=lambda r: r.env)],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": LOG_STREAM_PREFIX},
+        },
+        # An init process reaps zombies and lets ECS Exec sessions start cleanly.
+        "linuxParameters": {"initProcessEnabled": True},
+    }
+    if item.command:
+        definition["command"] = list(item.command)
+    if item.port is not None:
+        definition["portMappings"] = [{"name": "http", "containerPort": item.port, "protocol": "tcp"}]
+    if item.liveness is not None:
+        definition["healthCheck"] = health_check(item.liveness)
+    if item.storage is not None:
+        definition["mountPoints"] = [{"sourceVolume": SHARED_VOLUME, "containerPath": item.storage.mount_path, "readOnly": False}]
+    return definition
+
+
+def capacity_strategy(item: Workload, prefer_spot: bool) -> list[dict]:
+    """Where the tasks run: on-demand Fargate, or Spot with one on-demand task kept for services."""
+    if not prefer_spot:
+        return [{"capacity_provider": "FARGATE", "weight": 1}]
+    if item.kind == "service":
+        # The first task is on-demand, so a Spot reclaim never takes the whole service away.
+        return [{"capacity_provider": "FARGATE", "base": 1, "weight": 0}, {"capacity_provider": "FARGATE_SPOT", "weight": 1}]
+    return [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]

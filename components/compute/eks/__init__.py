@@ -1,0 +1,1 @@
+"""The EKS platform: cluster, node groups, add-ons, controllers, IRSA roles, node sizing, runner settings."""

@@ -1,0 +1,1 @@
+"""The data tier: the stack's KMS key, the application secret, PostgreSQL and Redis."""

@@ -1,0 +1,1 @@
+"""The network: VPC, subnet tiers, NAT, flow logs, endpoints, and the security groups between tiers."""

@@ -1,0 +1,1 @@
+"""The security baseline: audit services (GuardDuty, CloudTrail, Config) and the CI identity roles."""

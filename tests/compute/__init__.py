@@ -1,0 +1,1 @@
+"""Tests of where the apps run: the workload catalog, ECS and EKS."""

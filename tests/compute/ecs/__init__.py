@@ -1,0 +1,1 @@
+"""Tests of the catalog on ECS Fargate: services, scheduled jobs, cron conversion."""

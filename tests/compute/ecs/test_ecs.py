@@ -1,0 +1,369 @@
+"""Every catalog workload on ECS Fargate per stack: tasks, services, schedules, storage, roles, registry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.compute.workloads import CATALOG
+from tools.plan import render_tree
+
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+SERVICE = "aws:ecs/service:Service"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+
+SIZES = {
+    "staging": {"backend": (512, 1024), "frontend": (256, 512)},
+    "production": {"backend": (1024, 2048), "frontend": (512, 1024)},
+}
+COUNTS = {  # desired, min, max
+    "staging": {"backend": (1, 1, 2), "frontend": (1, 1, 2), "agents": (2, 2, 5)},
+    "production": {"backend": (2, 2, 10), "frontend": (2, 2, 5), "agents": (2, 2, 5)},
+}
+
+
+def _plan(request, stack):
+    return request.getfixturevalue(f"{stack}_plan")
+
+
+def _containers(task):
+    [container] = json.loads(task.inputs["containerDefinitions"])
+    return container
+
+
+def _workload_component(plan, name):
+    return next(r for r in plan.resources if r.name == name and r.type.startswith("ohmycoins:ecs:") and r.is_component)
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_each_workload_has_its_component_task_and_log_group_with_the_stacks_sizes(request, stack):
+    plan = _plan(request, stack)
+    expected_sizes = {w.name: (w.cpu, w.memory) for w in CATALOG} | SIZES[stack]
+    tasks = {t.inputs["family"].removeprefix(f"ohmycoins-{stack}-"): t for t in plan.all(TASK)}
+    assert sorted(tasks) == sorted(w.name for w in CATALOG)
+    for item in CATALOG:
+        task = tasks[item.name]
+        component = _workload_component(plan, item.name)
+        assert task.parent == component.urn
+        assert plan.component_of(component).type == "ohmycoins:ecs:EcsWorkloads"
+        assert (int(task.inputs["cpu"]), int(task.inputs["memory"])) == expected_sizes[item.name]
+        assert task.inputs["requiresCompatibilities"] == ["FARGATE"] and task.inputs["networkMode"] == "awsvpc"
+        group = plan.named(f"{item.name}-logs")
+        assert group.inputs["name"] == f"/ecs/ohmycoins-{stack}/{item.name}"
+        assert group.inputs["retentionInDays"] == {"staging": 7, "production": 90}[stack]
+        assert group.inputs["kmsKeyId"] == plan.outputs["kmsKeyArn"]
+        container = _containers(task)
+        assert container["logConfiguration"]["options"]["awslogs-group"] == group.inputs["name"]
+        assert container["image"].endswith(f"ohmycoins-{stack}-{item.image}:{'latest' if stack == 'staging' else 'v1.0.0'}")
+        assert container.get("command", []) == list(item.command)
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_long_running_workloads_are_services_and_jobs_are_schedules(request, stack):
+    plan = _plan(request, stack)
+    services = {s.inputs["name"]: s for s in plan.all(SERVICE)}
+    assert sorted(services) == ["agents", "backend", "cryptopanic", "frontend", "reddit"]
+    schedules = {s.inputs["name"].removeprefix(f"ohmycoins-{stack}-"): s for s in plan.all(SCHEDULE)}
+    assert {name: s.inputs["scheduleExpression"] for name, s in schedules.items()} == {
+        "defillama": "cron(0 2 * * ? *)",
+        "sec-api": "cron(0 3 * * ? *)",
+        "coinspot-announcements": "cron(0 * * * ? *)",
+    }
+    for schedule in schedules.values():
+        assert schedule.inputs["scheduleExpressionTimezone"] == "UTC"
+        target = schedule.inputs["target"]
+        assert target["arn"].endswith(f":cluster/ohmycoins-{stack}-cluster")
+        params = target["ecsParameters"]
+        assert params["taskCount"] == 1 and params["networkConfiguration"]["assignPublicIp"] is False
+        assert sorted(params["networkConfiguration"]["subnets"]) == sorted(plan.outputs["privateAppSubnetIds"])
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_services_run_privately_roll_back_and_sit_behind_their_target_groups(request, stack):
+    plan = _plan(request, stack)
+    for service in plan.all(SERVICE):
+        inputs = service.inputs
+        network = inputs["networkConfiguration"]
+        assert network["assignPublicIp"] is False
+        assert sorted(network["subnets"]) == sorted(plan.outputs["privateAppSubnetIds"])
+        assert network["securityGroups"] == [plan.outputs["appSecurityGroupId"]]
+        assert inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+        assert "launchType" not in inputs and inputs["capacityProviderStrategies"]
+        assert inputs["enableExecuteCommand"] is (stack == "staging")
+        name = inputs["name"]
+        if name in ("backend", "frontend"):
+            [lb] = inputs["loadBalancers"]
+            assert lb["containerName"] == name and lb["containerPort"] == {"backend": 8000, "frontend": 80}[name]
+            assert plan.named(f"edge-{name}-tg").urn in service.dependencies
+            assert plan.named("edge-https").urn in service.dependencies
+        else:
+            assert inputs.get("loadBalancers", []) == []
+        if name in ("reddit", "cryptopanic"):
+            # One copy of a self-timed collector, even during a deployment.
+            assert (inputs["desiredCount"], inputs["deploymentMaximumPercent"], inputs["deploymentMinimumHealthyPercent"]) == (1, 100, 0)
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_autoscaling_tracks_cpu_and_memory_within_the_stacks_bounds(request, stack):
+    plan = _plan(request, stack)
+    services = {s.inputs["name"]: s for s in plan.all(SERVICE)}
+    for name, (desired, low, high) in COUNTS[stack].items():
+        assert services[name].inputs["desiredCount"] == desired
+        assert services[name].ignoreChanges == ["desiredCount"]
+        target = plan.named(f"{name}-scaling-target")
+        assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (low, high)
+        assert target.inputs["resourceId"] == f"service/ohmycoins-{stack}-cluster/{name}"
+        metrics = {
+            plan.named(f"{name}-{kind}-scaling").inputs["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"][
+                "predefinedMetricType"
+            ]: plan.named(f"{name}-{kind}-scaling").inputs["targetTrackingScalingPolicyConfiguration"]["targetValue"]
+            for kind in ("cpu", "memory")
+        }
+        expected = (75, 85) if name == "agents" else (70, 80)
+        assert metrics == {"ECSServiceAverageCPUUtilization": expected[0], "ECSServiceAverageMemoryUtilization": expected[1]}
+    assert len(plan.all(SCALING_TARGET)) == 3 and len(plan.all(SCALING_POLICY)) == 6
+
+
+def test_no_secret_value_is_plain_environment_only_secret_references(any_plan):
+    secret_names = {"SECRET_KEY", "ENCRYPTION_KEY", "FIRST_SUPERUSER_PASSWORD", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "OPENAI_API_KEY"}
+    app_secret = any_plan.outputs["appSecretArn"]
+    allowed_prefixes = (f"{app_secret}:", f"{any_plan.outputs['databaseMasterSecretArn']}:", f"{any_plan.outputs['cacheAuthSecretArn']}:")
+    for task in any_plan.all(TASK):
+        container = _containers(task)
+        env = {e["name"]: e["value"] for e in container["environment"]}
+        assert not secret_names & set(env), task.name
+        assert not any("KEY" in name or "PASSWORD" in name or "TOKEN" in name for name in env), task.name
+        for ref in container["secrets"]:
+            assert ref["valueFrom"].startswith(allowed_prefixes) and ref["valueFrom"].endswith("::")
+    backend = _containers(any_plan.named("backend-task"))
+    refs = {s["name"]: s["valueFrom"] for s in backend["secrets"]}
+    assert refs["POSTGRES_PASSWORD"] == f"{any_plan.outputs['databaseMasterSecretArn']}:password::"
+    assert refs["REDIS_PASSWORD"] == f"{any_plan.outputs['cacheAuthSecretArn']}:REDIS_PASSWORD::"
+    assert refs["SECRET_KEY"] == f"{app_secret}:SECRET_KEY::"
+    env = {e["name"]: e["value"] for e in backend["environment"]}
+    assert env["POSTGRES_SERVER"] == any_plan.outputs["databaseAddress"] and env["POSTGRES_PORT"] == "5432"
+    assert env["REDIS_HOST"] == any_plan.outputs["cachePrimaryEndpoint"] and env["REDIS_PORT"] == "6379"
+    assert env["REDIS_SSL"] == "true"
+    assert backend["healthCheck"]["command"][1].startswith("curl -fsS http://localhost:8000/api/v1/utils/health-check/")
+
+
+def test_secret_references_name_only_keys_the_stacks_secret_holds(any_plan):
+    keys = set(any_plan.outputs["appSecretKeys"])
+    app_secret = any_plan.outputs["appSecretArn"]
+    for task in any_plan.all(TASK):
+        for ref in _containers(task)["secrets"]:
+            if ref["valueFrom"].startswith(app_secret):
+                assert ref["valueFrom"].removeprefix(f"{app_secret}:").removesuffix("::") in keys
+
+
+def _policies(plan):
+    for resource in plan.all("aws:iam/rolePolicy:RolePolicy") + plan.all("aws:iam/policy:Policy"):
+        yield resource.name, json.loads(resource.inputs["policy"])
+
+
+def _actions(statement):
+    actions = statement.get("Action", [])
+    return [actions] if isinstance(actions, str) else actions
+
+
+def test_no_secret_read_or_pass_role_on_a_wildcard_resource(any_plan):
+    for name, policy in _policies(any_plan):
+        for statement in policy["Statement"]:
+            if statement.get("Effect") != "Allow":
+                continue
+            sensitive = [a for a in _actions(statement) if a.startswith("secretsmanager:") or a in ("iam:PassRole", "iam:*", "*")]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if sensitive:
+                assert "*" not in resources, (name, statement)
+
+
+def test_execution_role_reads_only_the_secrets_logs_and_images_of_the_tasks(any_plan):
+    policy = json.loads(any_plan.named("ecs-execution-policy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["ReadSecrets"]["Resource"] == sorted(
+        [any_plan.outputs["appSecretArn"], any_plan.outputs["databaseMasterSecretArn"], any_plan.outputs["cacheAuthSecretArn"]]
+    )
+    assert statements["DecryptSecrets"]["Resource"] == any_plan.outputs["kmsKeyArn"]
+    groups = {f"arn:aws:logs:ap-southeast-2:123456789012:log-group:/ecs/ohmycoins-{any_plan.stack}/{w.name}" for w in CATALOG}
+    assert {r.removesuffix(":log-stream:*") for r in statements["WriteLogs"]["Resource"]} == groups
+    assert sorted(r.rsplit("/", 1)[1] for r in statements["PullImages"]["Resource"]) == [
+        f"ohmycoins-{any_plan.stack}-backend",
+        f"ohmycoins-{any_plan.stack}-frontend",
+    ]
+    trust = json.loads(any_plan.named("ecs-execution-role").inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"} and trust["Condition"]["StringEquals"]["aws:SourceAccount"]
+
+
+@pytest.mark.parametrize("job", ["defillama", "sec-api", "coinspot-announcements"])
+def test_each_schedule_role_runs_only_its_task_and_passes_only_its_two_roles(staging_plan, job):
+    plan = staging_plan
+    policy = json.loads(plan.named(f"{job}-scheduler-policy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    run = statements["RunTheJob"]
+    assert run["Action"] == "ecs:RunTask"
+    assert run["Resource"].endswith(f":task-definition/ohmycoins-staging-{job}:1")
+    assert plan.named(f"{job}-schedule").inputs["target"]["ecsParameters"]["taskDefinitionArn"] == run["Resource"]
+    passed = statements["PassTheJobsRoles"]
+    assert sorted(passed["Resource"]) == sorted(
+        [f"arn:aws:iam::123456789012:role/ohmycoins-staging-{job}-task", "arn:aws:iam::123456789012:role/ohmycoins-staging-ecs-execution"]
+    )
+    assert passed["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    trust = json.loads(plan.named(f"{job}-scheduler-role").inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:scheduler:ap-southeast-2:123456789012:schedule-group/default"
+    assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+
+
+@pytest.mark.parametrize("stack, exec_on", [("staging", True), ("production", False)])
+def test_ecs_exec_permissions_exist_only_where_exec_is_on(request, stack, exec_on):
+    plan = _plan(request, stack)
+    cluster = plan.one("aws:ecs/cluster:Cluster")
+    assert cluster.inputs["settings"] == [{"name": "containerInsights", "value": {"staging": "disabled", "production": "enhanced"}[stack]}]
+    with_exec = {name for name, policy in _policies(plan) if any(s.get("Sid") == "ExecChannels" for s in policy["Statement"])}
+    if exec_on:
+        exec_config = cluster.inputs["configuration"]["executeCommandConfiguration"]
+        assert exec_config["kmsKeyId"] == plan.outputs["kmsKeyArn"] and exec_config["logging"] == "OVERRIDE"
+        assert exec_config["logConfiguration"] == {
+            "cloudWatchLogGroupName": f"/ecs/ohmycoins-{stack}/exec",
+            "cloudWatchEncryptionEnabled": True,
+        }
+        assert with_exec == {f"{name}-task-policy" for name in ("backend", "frontend", "agents", "reddit", "cryptopanic")}
+    else:
+        assert "configuration" not in cluster.inputs
+        assert with_exec == set()
+        # Production's collectors need no AWS permission at all.
+        assert [n for n, _ in _policies(plan) if n.endswith("-task-policy")] == ["agents-task-policy"]
+
+
+def test_capacity_providers_and_spot_preference(staging_plan, production_plan):
+    for plan in (staging_plan, production_plan):
+        capacity = plan.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+        assert capacity.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    backend = staging_plan.named("backend-service").inputs["capacityProviderStrategies"]
+    assert backend == [{"capacityProvider": "FARGATE", "base": 1, "weight": 0}, {"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    assert staging_plan.named("reddit-service").inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    for service in production_plan.all(SERVICE):
+        assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1}]
+
+
+@pytest.mark.parametrize("stack, zones", [("staging", 2), ("production", 3)])
+def test_agents_mount_an_encrypted_file_system_reachable_only_from_the_app_tier(request, stack, zones):
+    plan = _plan(request, stack)
+    fs = plan.one("aws:efs/fileSystem:FileSystem")
+    assert fs.inputs["encrypted"] is True and fs.inputs["kmsKeyId"] == plan.outputs["kmsKeyArn"]
+    assert fs.protect is (stack == "production")
+    mounts = plan.all("aws:efs/mountTarget:MountTarget")
+    assert sorted(m.inputs["subnetId"] for m in mounts) == sorted(plan.outputs["privateAppSubnetIds"]) and len(mounts) == zones
+    nfs = plan.named("agents-agent-artifacts-nfs-sg")
+    [rule] = nfs.inputs["ingress"]
+    assert (rule["fromPort"], rule["toPort"], rule["securityGroups"]) == (2049, 2049, [plan.outputs["appSecurityGroupId"]])
+    assert not rule.get("cidrBlocks") and nfs.inputs["egress"] == []
+    assert all(m.inputs["securityGroups"] == [m.inputs["securityGroups"][0]] and nfs.urn in m.dependencies for m in mounts)
+    point = plan.one("aws:efs/accessPoint:AccessPoint").inputs
+    assert point["posixUser"] == {"uid": 1000, "gid": 1000}
+    assert point["rootDirectory"]["path"] == "/agents"
+    task = plan.named("agents-task")
+    [volume] = task.inputs["volumes"]
+    efs = volume["efsVolumeConfiguration"]
+    assert efs["transitEncryption"] == "ENABLED" and efs["authorizationConfig"]["iam"] == "ENABLED"
+    assert _containers(task)["mountPoints"] == [{"sourceVolume": volume["name"], "containerPath": "/app/artifacts", "readOnly": False}]
+
+
+@pytest.mark.parametrize("stack, mutability", [("staging", "MUTABLE"), ("production", "IMMUTABLE")])
+def test_ecr_repositories_scan_encrypt_and_expire(request, stack, mutability):
+    plan = _plan(request, stack)
+    repositories = plan.all("aws:ecr/repository:Repository")
+    assert sorted(r.inputs["name"] for r in repositories) == [f"ohmycoins-{stack}-backend", f"ohmycoins-{stack}-frontend"]
+    for repository in repositories:
+        assert repository.inputs["imageTagMutability"] == mutability
+        assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+        assert repository.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": plan.outputs["kmsKeyArn"]}]
+    for policy in plan.all("aws:ecr/lifecyclePolicy:LifecyclePolicy"):
+        rules = json.loads(policy.inputs["policy"])["rules"]
+        assert rules[-1]["selection"]["countNumber"] == {"staging": 20, "production": 50}[stack]
+
+
+def test_on_eks_no_ecs_workload_is_created_but_registry_and_edge_are(plan_variant):
+    plan = plan_variant("staging", lambda c: c["ohmycoins:apps"].update(platform="eks"))
+    assert not plan.all(TASK) and not plan.all(SERVICE) and not plan.all(SCHEDULE)
+    assert not plan.all("aws:ecs/cluster:Cluster")
+    assert len(plan.all("aws:ecr/repository:Repository")) == 2
+    assert plan.all("aws:lb/loadBalancer:LoadBalancer")
+
+
+def _workload(name, **values):
+    def change(config):
+        config["ohmycoins:apps"].setdefault("workloads", {}).setdefault(name, {}).update(values)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "stack, change, key, reason",
+    [
+        ("staging", _workload("bakend", cpu=512), "ohmycoins:apps.workloads.bakend", "no workload named 'bakend'"),
+        ("staging", _workload("backend", memory=512), "ohmycoins:apps.workloads.backend.memory", "512 MiB does not go with 512 CPU units"),
+        ("staging", _workload("agents", cpu=300), "ohmycoins:apps.workloads.agents.cpu", "300 CPU units is not a Fargate size"),
+        (
+            "staging",
+            _workload("backend", desiredCount=3),
+            "ohmycoins:apps.workloads.backend.desiredCount",
+            "minCount <= desiredCount <= maxCount",
+        ),
+        ("production", _workload("frontend", minCount=6), "ohmycoins:apps.workloads.frontend.minCount", "got 6 <= 2 <= 5"),
+        ("staging", _workload("defillama", desiredCount=2), "ohmycoins:apps.workloads.defillama.desiredCount", "is a scheduled job"),
+        ("staging", _workload("reddit", maxCount=3), "ohmycoins:apps.workloads.reddit.maxCount", "does not autoscale"),
+        ("staging", _workload("backend", cpus=512), "ohmycoins:apps.workloads.backend.cpus", "unknown setting"),
+        ("production", lambda c: c["ohmycoins:apps"].update(imageTag="latest"), "ohmycoins:apps.imageTag", "not 'latest'"),
+        (
+            "production",
+            lambda c: c["ohmycoins:apps"].update(imageTags={"frontend": "latest"}),
+            "ohmycoins:apps.imageTags.frontend",
+            "not 'latest'",
+        ),
+        ("staging", lambda c: c["ohmycoins:apps"].update(imageTags={"agents": "v2"}), "ohmycoins:apps.imageTags.agents", "no image named"),
+        ("staging", lambda c: c["ohmycoins:apps"].update(platform="k8s"), "ohmycoins:apps.platform", "'ecs' or 'eks'"),
+        ("staging", lambda c: c["ohmycoins:apps"].update(imageTag="v1 beta"), "ohmycoins:apps.imageTag", "not an image tag"),
+        (
+            "staging",
+            lambda c: c["ohmycoins:apps"].update(logRetentionDays=10),
+            "ohmycoins:apps.logRetentionDays",
+            "not a CloudWatch Logs retention",
+        ),
+        (
+            "staging",
+            lambda c: c["ohmycoins:apps"].update(extraCorsOrigins=["localhost:5173"]),
+            "ohmycoins:apps.extraCorsOrigins",
+            "not an origin",
+        ),
+    ],
+)
+def test_bad_apps_settings_are_refused_naming_the_key(assert_refused, stack, change, key, reason):
+    assert_refused(stack, change, key, reason)
+
+
+def test_services_with_a_port_register_their_tasks_by_name(any_plan):
+    namespace = any_plan.one("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")
+    assert namespace.inputs["name"] == f"ohmycoins-{any_plan.stack}.internal"
+    assert namespace.inputs["vpc"] == any_plan.outputs["vpcId"]
+    registered = {s.inputs["name"]: s for s in any_plan.all("aws:servicediscovery/service:Service")}
+    assert sorted(registered) == ["agents", "backend", "frontend"]
+    for name, discovery in registered.items():
+        assert discovery.inputs["dnsConfig"]["dnsRecords"] == [{"type": "A", "ttl": 10}]
+        service = any_plan.named(f"{name}-service")
+        assert discovery.urn in service.dependencies and service.inputs["serviceRegistries"]["registryArn"].startswith(
+            "arn:aws:servicediscovery:"
+        )
+    assert "serviceRegistries" not in any_plan.named("reddit-service").inputs
+
+
+def test_the_plan_tree_shows_the_edge_and_each_workload_under_its_component(staging_plan):
+    tree = render_tree(staging_plan)
+    assert "ohmycoins:edge:Edge  edge" in tree
+    for item in CATALOG:
+        kind = {"service": "Service", "worker": "Worker", "job": "ScheduledJob"}[item.kind]
+        assert f"  ohmycoins:ecs:{kind}  {item.name}  (" in tree

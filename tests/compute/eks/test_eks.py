@@ -1,0 +1,420 @@
+"""The EKS platform: cluster settings, node groups, add-ons, IRSA roles, controllers and data-tier access."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.compute.eks.controllers import CHARTS
+from components.compute.eks.irsa import irsa_trust_policy
+from components.compute.eks.policies import cluster_autoscaler_policy, external_secrets_policy
+from tools.plan_model import SECRET
+
+CLUSTER = "eks:index:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+ADDON = "aws:eks/addon:Addon"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+
+
+def _node_group(plan, group: str):
+    return plan.one(NODE_GROUP, f"eks-nodes-{group}")
+
+
+def _role(plan, role_name: str):
+    found = [r for r in plan.all(ROLE) if r.inputs.get("name") == role_name]
+    assert len(found) == 1, f"no single role named {role_name}"
+    return found[0]
+
+
+def _statements(document) -> list[dict]:
+    return json.loads(document)["Statement"] if isinstance(document, str) else document["Statement"]
+
+
+# --- cluster ---------------------------------------------------------------------------------
+
+
+def test_cluster_is_in_the_programs_vpc_and_private_app_subnets(any_plan):
+    cluster = any_plan.one(CLUSTER)
+    vpc = any_plan.one("aws:ec2/vpc:Vpc")
+    app_subnets = [r for r in any_plan.all("aws:ec2/subnet:Subnet") if "private-app" in r.name]
+    assert cluster.inputs["vpcId"] == vpc.urn.rsplit("::", 1)[-1] or vpc.urn in cluster.dependencies
+    assert vpc.urn in cluster.dependencies
+    assert {s.urn for s in app_subnets} <= set(cluster.dependencies)
+    assert len(cluster.inputs["privateSubnetIds"]) == len(app_subnets)
+
+
+def test_cluster_version_is_pinned_from_config(any_plan):
+    assert any_plan.one(CLUSTER).inputs["version"] == "1.33"
+    assert {g.inputs["version"] for g in any_plan.all(NODE_GROUP)} == {"1.33"}
+
+
+def test_api_endpoint_is_private_and_public_only_for_configured_cidrs(any_plan):
+    cluster = any_plan.one(CLUSTER).inputs
+    assert cluster["endpointPrivateAccess"] is True
+    assert cluster["endpointPublicAccess"] is True
+    assert cluster["publicAccessCidrs"] == ["198.51.100.0/24"]
+
+
+def test_all_control_plane_logs_go_to_an_encrypted_log_group_with_retention(any_plan):
+    cluster = any_plan.one(CLUSTER)
+    assert cluster.inputs["enabledClusterLogTypes"] == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    group = any_plan.named("eks-control-plane-logs")
+    assert group.inputs["name"] == f"/aws/eks/{cluster.inputs['name']}/cluster"
+    assert group.inputs["retentionInDays"] in (30, 90)
+    assert group.inputs["kmsKeyId"].startswith("arn:aws:kms:")
+    assert group.urn in cluster.dependencies
+
+
+def test_secrets_are_envelope_encrypted_with_the_stack_key(any_plan):
+    cluster = any_plan.one(CLUSTER)
+    assert cluster.inputs["encryptionConfigKeyArn"] == any_plan.outputs["kmsKeyArn"]
+    grant = any_plan.named("eks-cluster-key")
+    (statement,) = _statements(grant.inputs["policy"])
+    assert statement["Resource"] == cluster.inputs["encryptionConfigKeyArn"]
+    assert "kms:CreateGrant" in statement["Action"]
+
+
+def test_access_is_api_mode_with_entries_for_the_admin_and_ci_deploy_roles(any_plan):
+    cluster = any_plan.one(CLUSTER).inputs
+    assert cluster["authenticationMode"] == "API"
+    entries = cluster["accessEntries"]
+    stack = any_plan.stack
+    assert {e["principalArn"] for e in entries.values()} == {
+        "arn:aws:iam::123456789012:role/ohmycoins-platform-admin",
+        f"arn:aws:iam::123456789012:role/ohmycoins-{stack}-ci-deploy",
+    }
+    for entry in entries.values():
+        (policy,) = entry["accessPolicies"].values()
+        assert policy["policyArn"].endswith("AmazonEKSClusterAdminPolicy")
+        assert policy["accessScope"] == {"type": "cluster"}
+
+
+def test_oidc_provider_and_no_default_node_group_or_self_managed_addons(any_plan):
+    cluster = any_plan.one(CLUSTER).inputs
+    assert cluster["createOidcProvider"] is True
+    assert cluster["skipDefaultNodeGroup"] is True
+    assert cluster["bootstrapSelfManagedAddons"] is False
+    assert cluster["corednsAddonOptions"]["enabled"] is False
+    assert cluster["kubeProxyAddonOptions"]["enabled"] is False
+
+
+def test_production_cluster_is_protected(production_plan, staging_plan):
+    assert production_plan.one(CLUSTER).protect and production_plan.one(CLUSTER).inputs["deletionProtection"] is True
+    assert not staging_plan.one(CLUSTER).protect
+
+
+def test_kubeconfig_is_exported_only_as_a_secret(any_plan):
+    assert any_plan.outputs["kubeconfig"] == SECRET
+    provider = any_plan.one("pulumi:providers:kubernetes")
+    assert provider.inputs["kubeconfig"] == SECRET
+    assert provider.inputs["enableServerSideApply"] == "true"
+
+
+# --- node groups -----------------------------------------------------------------------------
+
+SIZES = {
+    "staging": {"system": (1, 1, 2), "apps": (1, 1, 3), "runners": (0, 0, 5)},
+    "production": {"system": (2, 2, 3), "apps": (2, 2, 6), "runners": (0, 0, 10)},
+}
+
+
+@pytest.mark.parametrize("group", ["system", "apps", "runners"])
+def test_node_group_sizes_come_from_config(any_plan, group):
+    scaling = _node_group(any_plan, group).inputs["scalingConfig"]
+    assert (scaling["minSize"], scaling["desiredSize"], scaling["maxSize"]) == SIZES[any_plan.stack][group]
+
+
+def test_node_groups_are_labelled_and_tainted_for_their_role(any_plan):
+    system, apps, runners = (_node_group(any_plan, g).inputs for g in ("system", "apps", "runners"))
+    assert system["labels"] == {"ohmycoins.io/node-group": "system"}
+    assert system["taints"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
+    assert apps["labels"] == {"ohmycoins.io/node-group": "apps"}
+    assert apps.get("taints", []) == []
+    assert runners["labels"] == {"ohmycoins.io/node-group": "runners"}
+    assert runners["taints"] == [{"key": "github-runners", "value": "true", "effect": "NO_SCHEDULE"}]
+
+
+def test_runner_nodes_scale_from_zero_under_the_cluster_autoscaler(any_plan):
+    cluster_name = any_plan.one(CLUSTER).inputs["name"]
+    runners = _node_group(any_plan, "runners")
+    assert runners.inputs["scalingConfig"]["minSize"] == 0
+    assert runners.inputs["tags"]["k8s.io/cluster-autoscaler/enabled"] == "true"
+    assert runners.inputs["tags"][f"k8s.io/cluster-autoscaler/{cluster_name}"] == "owned"
+    assert "scalingConfig.desiredSize" in runners.ignoreChanges
+    # The node template on the Auto Scaling group lets the autoscaler scale a group at zero.
+    asg_tags = {t.inputs["tag"]["key"]: t.inputs["tag"]["value"] for t in any_plan.all("aws:autoscaling/tag:Tag") if "runners" in t.name}
+    assert asg_tags == {
+        "k8s.io/cluster-autoscaler/node-template/label/ohmycoins.io/node-group": "runners",
+        "k8s.io/cluster-autoscaler/node-template/taint/github-runners": "true:NoSchedule",
+    }
+
+
+@pytest.mark.parametrize("group", ["system", "apps", "runners"])
+def test_every_node_requires_imdsv2_and_encrypts_its_disk(any_plan, group):
+    template = any_plan.one(LAUNCH_TEMPLATE, f"eks-nodes-{group}-template")
+    metadata = template.inputs["metadataOptions"]
+    assert metadata["httpTokens"] == "required"
+    assert metadata["httpPutResponseHopLimit"] == 1
+    (disk,) = template.inputs["blockDeviceMappings"]
+    assert disk["ebs"]["encrypted"] == "true" and disk["ebs"]["kmsKeyId"].startswith("arn:aws:kms:")
+    node_group = _node_group(any_plan, group)
+    assert template.urn in node_group.dependencies
+    assert node_group.inputs["launchTemplate"]["version"] == "1"
+
+
+def test_nodes_run_in_the_private_app_subnets_with_no_cni_policy_on_their_role(any_plan):
+    app_subnets = {r.urn for r in any_plan.all("aws:ec2/subnet:Subnet") if "private-app" in r.name}
+    for group in ("system", "apps", "runners"):
+        assert app_subnets <= set(_node_group(any_plan, group).dependencies)
+    node_policies = {a.inputs["policyArn"] for a in any_plan.all(ATTACHMENT) if a.name.startswith("eks-node-")}
+    assert node_policies == {
+        "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    }
+
+
+# --- add-ons and IRSA ------------------------------------------------------------------------
+
+
+def test_managed_addons_with_network_policy_enforcement(any_plan):
+    addons = {a.inputs["addonName"]: a for a in any_plan.all(ADDON)}
+    assert set(addons) == {"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "aws-efs-csi-driver"}
+    assert json.loads(addons["vpc-cni"].inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    nodes = {g.urn for g in any_plan.all(NODE_GROUP)}
+    # CNI first (nodes never turn Ready without it); DNS and CSI drivers once nodes exist.
+    for group in any_plan.all(NODE_GROUP):
+        assert addons["vpc-cni"].urn in group.dependencies
+    for name in ("coredns", "aws-ebs-csi-driver", "aws-efs-csi-driver"):
+        assert nodes <= set(addons[name].dependencies)
+
+
+IRSA = {
+    "vpc-cni": ("kube-system", "aws-node"),
+    "aws-ebs-csi-driver": ("kube-system", "ebs-csi-controller-sa"),
+    "aws-efs-csi-driver": ("kube-system", "efs-csi-controller-sa"),
+    "aws-load-balancer-controller": ("kube-system", "aws-load-balancer-controller"),
+    "cluster-autoscaler": ("kube-system", "cluster-autoscaler"),
+    "external-secrets": ("external-secrets", "external-secrets"),
+}
+
+
+@pytest.mark.parametrize("component", sorted(IRSA))
+def test_each_irsa_role_trusts_only_its_service_account(any_plan, component):
+    role = _role(any_plan, f"ohmycoins-{any_plan.stack}-eks-{component}")
+    (statement,) = _statements(role.inputs["assumeRolePolicy"])
+    namespace, account = IRSA[component]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"]["Federated"].startswith("arn:aws:iam::123456789012:oidc-provider/oidc.eks.")
+    conditions = statement["Condition"]["StringEquals"]
+    (sub,) = [k for k in conditions if k.endswith(":sub")]
+    (aud,) = [k for k in conditions if k.endswith(":aud")]
+    assert conditions[sub] == f"system:serviceaccount:{namespace}:{account}"
+    assert conditions[aud] == "sts.amazonaws.com"
+    assert set(statement["Condition"]) == {"StringEquals"}
+
+
+def test_addon_roles_and_charts_use_those_roles(any_plan):
+    addons = {a.inputs["addonName"]: a.inputs for a in any_plan.all(ADDON)}
+    for addon in ("vpc-cni", "aws-ebs-csi-driver", "aws-efs-csi-driver"):
+        assert addons[addon]["serviceAccountRoleArn"].endswith(f"role/ohmycoins-{any_plan.stack}-eks-{addon}")
+    releases = {r.inputs["name"]: r.inputs for r in any_plan.all(RELEASE) if r.inputs["name"] in CHARTS}
+    annotation = "eks.amazonaws.com/role-arn"
+    assert releases["aws-load-balancer-controller"]["values"]["serviceAccount"]["annotations"][annotation].endswith(
+        "-eks-aws-load-balancer-controller"
+    )
+    assert releases["cluster-autoscaler"]["values"]["rbac"]["serviceAccount"]["annotations"][annotation].endswith("-eks-cluster-autoscaler")
+    assert releases["external-secrets"]["values"]["serviceAccount"]["annotations"][annotation].endswith("-eks-external-secrets")
+
+
+def test_helm_releases_are_pinned_and_run_on_system_nodes(any_plan):
+    releases = {r.inputs["name"]: r.inputs for r in any_plan.all(RELEASE) if r.inputs["name"] in CHARTS}
+    assert set(releases) == set(CHARTS)
+    for name, release in releases.items():
+        assert release["version"] == CHARTS[name].version and release["version"][0].isdigit()
+        assert release["values"]["nodeSelector"] == {"ohmycoins.io/node-group": "system"}
+        assert {"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"} in release["values"]["tolerations"]
+    assert releases["cluster-autoscaler"]["values"]["image"]["tag"].startswith("v1.33.")
+
+
+def test_cluster_autoscaler_may_scale_only_this_clusters_groups(any_plan):
+    cluster_name = any_plan.one(CLUSTER).inputs["name"]
+    policy = any_plan.named("eks-controllers-cluster-autoscaler-policy").inputs["policy"]
+    writes = [s for s in _statements(policy) if "autoscaling:SetDesiredCapacity" in s["Action"]]
+    (write,) = writes
+    assert set(write["Action"]) == {"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"}
+    assert write["Condition"] == {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}}
+    assert policy == cluster_autoscaler_policy(cluster_name, "ap-southeast-2", "123456789012")
+
+
+def test_external_secrets_reads_only_this_stacks_secrets_and_key(any_plan):
+    policy = _statements(any_plan.named("eks-controllers-external-secrets-policy").inputs["policy"])
+    read, decrypt = policy
+    outputs = any_plan.outputs
+    assert set(read["Resource"]) == {outputs["appSecretArn"], outputs["databaseMasterSecretArn"], outputs["cacheAuthSecretArn"]}
+    assert set(read["Action"]) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds"}
+    assert decrypt == {"Sid": "DecryptStackKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": any_plan.outputs["kmsKeyArn"]}
+
+
+def test_load_balancer_controller_registers_targets_only_in_this_stacks_target_groups(any_plan):
+    statements = _statements(any_plan.named("eks-controllers-aws-load-balancer-controller-policy").inputs["policy"])
+    writes = [s for s in statements if s["Resource"] != "*"]
+    (write,) = writes
+    assert write["Resource"] == f"arn:aws:elasticloadbalancing:ap-southeast-2:123456789012:targetgroup/ohmycoins-{any_plan.stack}-*/*"
+    for statement in statements:
+        if statement["Resource"] == "*":
+            assert all(":Describe" in action for action in statement["Action"])
+
+
+# --- data tier -------------------------------------------------------------------------------
+
+
+def test_cluster_security_group_reaches_database_and_cache_and_nothing_wider(any_plan):
+    cluster_sg = any_plan.outputs["eksClusterSecurityGroupId"]
+    rules = [r.inputs for r in any_plan.all(INGRESS) if r.inputs.get("referencedSecurityGroupId") == cluster_sg]
+    ports = sorted((r["fromPort"], r["toPort"], r["securityGroupId"]) for r in rules)
+    assert ports == sorted(
+        [
+            (5432, 5432, any_plan.outputs["databaseSecurityGroupId"]),
+            (6379, 6379, any_plan.outputs["cacheSecurityGroupId"]),
+        ]
+    )
+
+
+# --- pure policy builders --------------------------------------------------------------------
+
+
+def test_irsa_trust_policy_names_exactly_one_service_account():
+    (statement,) = json.loads(irsa_trust_policy("arn:aws:iam::1:oidc-provider/oidc.eks.x/id/A", "oidc.eks.x/id/A", "ns", "sa"))["Statement"]
+    assert statement["Condition"] == {
+        "StringEquals": {"oidc.eks.x/id/A:sub": "system:serviceaccount:ns:sa", "oidc.eks.x/id/A:aud": "sts.amazonaws.com"}
+    }
+
+
+def test_external_secrets_policy_lists_each_secret_once():
+    read, _ = json.loads(external_secrets_policy(["b", "a", "b"], "k"))["Statement"]
+    assert read["Resource"] == ["a", "b"]
+
+
+# --- bad config ------------------------------------------------------------------------------
+
+
+def _eks(change):
+    def edit(config):
+        change(config["ohmycoins:eks"])
+
+    return edit
+
+
+BAD_EKS = {
+    "production API open to the internet": (
+        "production",
+        _eks(lambda e: e.update(publicAccessCidrs=["0.0.0.0/0"])),
+        "ohmycoins:eks.publicAccessCidrs[0]",
+        "production must not open the Kubernetes API to the whole internet",
+    ),
+    "version not a minor": (
+        "staging",
+        _eks(lambda e: e.update(version="1.33.2")),
+        "ohmycoins:eks.version",
+        "is not a Kubernetes minor version",
+    ),
+    "version without an autoscaler": (
+        "staging",
+        _eks(lambda e: e.update(version="1.29")),
+        "ohmycoins:eks.version",
+        "has no pinned cluster-autoscaler release",
+    ),
+    "runners not from zero": (
+        "staging",
+        _eks(lambda e: e["nodeGroups"]["runners"].update(minSize=1, desiredSize=1)),
+        "ohmycoins:eks.nodeGroups.runners.minSize",
+        "must be 0",
+    ),
+    "desired outside bounds": (
+        "staging",
+        _eks(lambda e: e["nodeGroups"]["apps"].update(desiredSize=9)),
+        "ohmycoins:eks.nodeGroups.apps.desiredSize",
+        "must be between minSize",
+    ),
+    "public endpoint without CIDRs": (
+        "staging",
+        _eks(lambda e: e.update(publicAccessCidrs=[])),
+        "ohmycoins:eks.publicAccessCidrs",
+        "list the CIDRs",
+    ),
+    "role ARN instead of name": (
+        "staging",
+        _eks(lambda e: e.update(adminRoleNames=["arn:aws:iam::123456789012:role/admin"])),
+        "ohmycoins:eks.adminRoleNames[0]",
+        "give the name, not the ARN",
+    ),
+    "bad instance type": (
+        "staging",
+        _eks(lambda e: e["nodeGroups"]["system"].update(instanceTypes=["large"])),
+        "ohmycoins:eks.nodeGroups.system.instanceTypes",
+        "is not an EC2 instance type",
+    ),
+    "unknown key": ("staging", _eks(lambda e: e.update(nodeGroup={})), "ohmycoins:eks.nodeGroup", "unknown setting"),
+    "apps on eks without a cluster": (
+        "staging",
+        lambda c: (c["ohmycoins:eks"].update(enabled=False), c["ohmycoins:apps"].update(platform="eks")),
+        "ohmycoins:apps.platform",
+        "ohmycoins:eks.enabled is false",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EKS))
+def test_bad_eks_config_is_refused_naming_the_key(assert_refused, case):
+    base, change, key, reason = BAD_EKS[case]
+    assert_refused(base, change, key, reason)
+
+
+def test_staging_may_restrict_but_production_must(plan_variant):
+    plan = plan_variant("staging", _eks(lambda e: e.update(publicAccessCidrs=["0.0.0.0/0"])))
+    assert plan.one(CLUSTER).inputs["publicAccessCidrs"] == ["0.0.0.0/0"]
+
+
+def test_disabled_eks_creates_no_cluster(plan_variant):
+    def without_cluster(config):
+        config["ohmycoins:eks"]["enabled"] = False
+        config["ohmycoins:monitoring"]["enabled"] = False
+        config["ohmycoins:runners"]["enabled"] = False
+
+    plan = plan_variant("staging", without_cluster)
+    assert plan.all(CLUSTER) == [] and "kubeconfig" not in plan.outputs
+
+
+def test_node_groups_and_addons_join_the_live_cluster_by_its_name(any_plan):
+    cluster = any_plan.one(CLUSTER)
+    for resource in any_plan.all(NODE_GROUP) + any_plan.all(ADDON):
+        assert resource.inputs["clusterName"] == cluster.inputs["name"]
+        assert cluster.urn in resource.dependencies
+
+
+def test_ebs_csi_driver_may_use_the_stack_key_for_volumes_only_through_aws_grants(any_plan):
+    role = _role(any_plan, f"ohmycoins-{any_plan.stack}-eks-aws-ebs-csi-driver")
+    policy = next(r for r in any_plan.all(ROLE_POLICY) if r.parent == role.parent)
+    grants, use = _statements(policy.inputs["policy"])
+    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert grants["Resource"] == use["Resource"] == any_plan.outputs["kmsKeyArn"]
+    storage_class = any_plan.one("kubernetes:storage.k8s.io/v1:StorageClass", "eks-gp3").inputs
+    assert storage_class["parameters"] == {"type": "gp3", "encrypted": "true", "kmsKeyId": any_plan.outputs["kmsKeyArn"], "fsType": "ext4"}
+
+
+@pytest.mark.parametrize("stack, replicas", [("staging", 1), ("production", 2)])
+def test_controller_replicas_come_from_the_stack(request, stack, replicas):
+    plan = request.getfixturevalue(f"{stack}_plan")
+    values = {
+        r.name.removeprefix("eks-controllers-"): r.inputs["values"] for r in plan.all(RELEASE) if r.name.startswith("eks-controllers-")
+    }
+    assert values["aws-load-balancer-controller"]["replicaCount"] == replicas
+    assert values["external-secrets"]["replicaCount"] == replicas
+    assert values["metrics-server"]["replicas"] == replicas

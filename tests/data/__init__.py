@@ -1,0 +1,1 @@
+"""Tests of the data tier: KMS key, app secret, PostgreSQL, Redis and their settings."""

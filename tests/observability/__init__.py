@@ -1,0 +1,1 @@
+"""Tests of what watches the estate: alert topic, alarms, monitoring stack, alert rules."""

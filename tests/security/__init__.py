@@ -1,0 +1,1 @@
+"""Tests of the security baseline: audit services and the CI identity roles."""

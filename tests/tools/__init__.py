@@ -1,0 +1,1 @@
+"""Tests of the offline engine and its tools: plan, diff, cost, picture."""
