@@ -390,7 +390,8 @@ class Edge(pulumi.ComponentResource):
         name = self._name
         child = pulumi.ResourceOptions(parent=self)
         metric = f"{args.name_prefix}-web-acl".replace("-", "_")
-        rules: pulumi.Input[list[dict]] = waf_rules(args.settings.waf_rate_limit, metric)
+        fixed = waf_rules(args.settings.waf_rate_limit, metric)
+        rules: pulumi.Input[list[dict]] = fixed
         restricted = [site for site in args.sites if site.allowed_cidrs]
         if restricted:
             ip_sets = [
@@ -406,7 +407,6 @@ class Edge(pulumi.ComponentResource):
                 )
                 for site in restricted
             ]
-            fixed = waf_rules(args.settings.waf_rate_limit, metric)
             rules = pulumi.Output.all(*(ip_set.arn for ip_set in ip_sets)).apply(
                 lambda arns: [
                     *fixed,

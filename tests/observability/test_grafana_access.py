@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import botocore.session
 import pytest
 import yaml
 
@@ -84,6 +87,18 @@ def test_production_admits_only_the_ops_range_to_grafana_through_the_waf(product
     # The app's rules keep their priorities; the allowlist comes after them.
     assert rules["rate-limit-per-ip"]["priority"] == 0 and allowlist["priority"] == 5
     assert len({r["priority"] for r in rules.values()}) == len(rules)
+
+
+def test_the_ip_set_and_rule_are_values_waf_accepts(production_plan):
+    """Checked against WAF's API model (botocore), not against the mocks."""
+    model = botocore.session.get_session().get_service_model("wafv2")
+    name, description, metric = (model.shape_for(s).metadata for s in ("EntityName", "EntityDescription", "MetricName"))
+    ip_set = production_plan.one(IP_SET, "edge-grafana-sources").inputs
+    assert re.fullmatch(name["pattern"], ip_set["name"]) and len(ip_set["name"]) <= name["max"]
+    assert re.fullmatch(description["pattern"], ip_set["description"])
+    [rule] = [r for r in production_plan.one("aws:wafv2/webAcl:WebAcl").inputs["rules"] if r["name"] == "grafana-source-allowlist"]
+    assert re.fullmatch(name["pattern"], rule["name"])
+    assert re.fullmatch(metric["pattern"], rule["visibilityConfig"]["metricName"])
 
 
 def test_staging_grafana_is_open_to_any_source_behind_its_login(staging_plan):
