@@ -11,15 +11,17 @@ from components.data.app_secrets import AppSecrets, AppSecretsArgs
 from components.data.cache import Cache, CacheArgs
 from components.data.database import Database, DatabaseArgs
 from components.data.kms import EncryptionKey, EncryptionKeyArgs
-from components.edge.edge import Edge, EdgeArgs
+from components.edge.edge import ClusterSite, Edge, EdgeArgs
 from components.network.firewall import Firewall, FirewallArgs
 from components.network.vpc import Network, NetworkArgs
 from components.observability.alarms import Alarms, AlarmsArgs, cache_member_cluster_ids
 from components.observability.alert_topic import AlertTopic, AlertTopicArgs
 from components.security.audit import Audit, AuditArgs
 from components.security.ci_identity import Identity, IdentityArgs
+from components.security.ci_runner import DeployRunner, DeployRunnerArgs
 from components.settings import load_settings
 from components.shared.provider import account_id, aws_provider
+from k8s.chart_values import GRAFANA_HEALTH_PATH, GRAFANA_POD_PORT
 from k8s.network_policies import NetworkContext
 from k8s.observability import Observability, ObservabilityArgs, cronjob_schedules, service_scrapes
 from k8s.runners import Runners, RunnersArgs
@@ -96,6 +98,14 @@ alerts = AlertTopic(
     opts=on_aws,
 )
 
+# Grafana on the cluster, published through the ALB when the stack asks.
+grafana = settings.monitoring.grafana if settings.eks.enabled and settings.monitoring.enabled else None
+grafana_sites = (
+    (ClusterSite("grafana", grafana.host, GRAFANA_POD_PORT, GRAFANA_HEALTH_PATH, tuple(str(c) for c in grafana.allowed_cidrs)),)
+    if grafana is not None
+    else ()
+)
+
 edge = Edge(
     "edge",
     EdgeArgs(
@@ -110,6 +120,7 @@ edge = Edge(
         alb_security_group_id=firewall.alb_security_group_id,
         kms_key_arn=key.arn,
         services=routed(settings.apps.catalog),
+        sites=grafana_sites,
     ),
     opts=on_aws,
 )
@@ -201,6 +212,24 @@ audit = Audit(
     opts=on_aws,
 )
 
+# The runner of the pulumi workflows, in the VPC: it reaches the cluster's private endpoint.
+ci_runner = None
+if settings.ci_runner.enabled:
+    ci_runner = DeployRunner(
+        "ci-runner",
+        DeployRunnerArgs(
+            settings=settings.ci_runner,
+            github_repository=settings.ci.github_repository,
+            name_prefix=settings.prefix,
+            region=settings.region,
+            account_id=account,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_app_subnet_ids,
+            kms_key_arn=key.arn,
+        ),
+        opts=on_aws,
+    )
+
 # EKS: runners and monitoring always; the applications too when apps.platform is eks.
 platform = None
 if settings.eks.enabled:
@@ -221,10 +250,17 @@ if settings.eks.enabled:
         opts=on_aws,
     )
 
+if platform is not None and ci_runner is not None:
+    platform.admit_api_client("ci-runner", ci_runner.security_group_id)
+# The ALB sends to pods: the routed apps' ports when they run on EKS, Grafana's when it is published.
+if platform is not None:
+    pod_ports = [*(routed_ports(settings.apps.catalog) if settings.apps.platform == "eks" else ()), *(s.port for s in grafana_sites)]
+    if pod_ports:
+        platform.admit_load_balancer(firewall.alb_security_group_id, pod_ports)
+
 # The workload catalog on EKS, when the stack runs its apps there; the ALB, WAF and DNS stay the Edge's.
 k8s_apps = None
 if platform is not None and settings.apps.platform == "eks":
-    platform.admit_load_balancer(firewall.alb_security_group_id, routed_ports(settings.apps.catalog))
     k8s_file_systems = {
         item.storage.name: SharedFileSystem(
             f"eks-efs-{item.storage.name}",
@@ -299,6 +335,8 @@ if platform is not None:
                 cronjob_schedules=cronjob_schedules(settings.apps.catalog) if apps_on_eks else {},
                 slack_webhook_url=settings.secret("alertmanagerSlackWebhookUrl"),
                 smtp_password=settings.secret("alertmanagerSmtpPassword"),
+                grafana_target_group_arn=edge.site_target_group_arns.get("grafana"),
+                grafana_github_client_secret=settings.secret("grafanaGithubClientSecret"),
                 depends_on=platform.addons_ready,
             ),
             opts=on_cluster,
@@ -369,6 +407,10 @@ if ecs is not None:
 pulumi.export("ciPreviewRoleArn", identity.preview_role_arn)
 pulumi.export("ciDeployRoleArn", identity.deploy_role_arn)
 pulumi.export("ciImagePushRoleArn", identity.image_push_role_arn)
+if ci_runner is not None:
+    pulumi.export("ciRunnerProject", ci_runner.project_name)
+    # What a workflow job that runs pulumi against this stack puts in `runs-on`.
+    pulumi.export("ciRunnerLabel", ci_runner.runs_on)
 pulumi.export("githubOidcProviderArn", identity.oidc_provider_arn)
 pulumi.export("guardDutyDetectorId", audit.guardduty_detector_id)
 if audit.trail_arn is not None:
@@ -383,3 +425,5 @@ if alarms.dashboard_name is not None:
     pulumi.export("dashboardName", alarms.dashboard_name)
 if runners is not None:
     pulumi.export("runnerScaleSets", runners.scale_set_names)
+if "grafana" in edge.site_urls:
+    pulumi.export("grafanaUrl", edge.site_urls["grafana"])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi.runtime.config as runtime_config
 from pydantic import ValidationError
+from pydantic.alias_generators import to_snake
 
 from components.compute.apps_settings import AppsSettings, production_problems
 from components.compute.eks.eks_settings import EksSettings
@@ -27,8 +28,9 @@ from components.network.firewall_settings import FirewallSettings
 from components.network.vpc_settings import NetworkSettings
 from components.observability.alarms_settings import AlarmSettings
 from components.observability.alerts_settings import AlertsSettings
-from components.observability.monitoring_settings import MonitoringSettings
+from components.observability.monitoring_settings import MonitoringSettings, grafana_problems
 from components.security.audit_settings import AuditSettings
+from components.security.ci_runner_settings import CiRunnerSettings, ci_runner_problems
 from components.security.ci_settings import CiSettings
 from components.shared.general_settings import NAME_PREFIX_MAX, GeneralSettings
 from components.shared.settings_model import Model, Path, Problem, check_aws_name
@@ -45,6 +47,7 @@ AREAS: dict[str, type[Model]] = {
     "alerts": AlertsSettings,
     "audit": AuditSettings,
     "ci": CiSettings,
+    "ciRunner": CiRunnerSettings,
     "eks": EksSettings,
     "edge": EdgeSettings,
     "apps": AppsSettings,
@@ -72,6 +75,7 @@ SECRET_KEYS: dict[str, str] = {
     "runnersGithubAppPrivateKey": "the GitHub App private key (PEM) the CI runner scale sets register with",
     "alertmanagerSlackWebhookUrl": "the Slack incoming-webhook URL Alertmanager posts to (with monitoring.slackChannel)",
     "alertmanagerSmtpPassword": "the SMTP password Alertmanager sends email with (with monitoring.smtp.username)",
+    "grafanaGithubClientSecret": "the GitHub OAuth App's client secret Grafana signs users in with (with monitoring.grafana.github)",
 }
 
 
@@ -90,6 +94,7 @@ class Settings:
     alerts: AlertsSettings
     audit: AuditSettings
     ci: CiSettings
+    ci_runner: CiRunnerSettings
     eks: EksSettings
     edge: EdgeSettings
     apps: AppsSettings
@@ -180,6 +185,17 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
         problems.append((key_path("apps", ("platform",)), "is eks, but ohmycoins:eks.enabled is false"))
 
     problems += _observability_problems(parsed)
+    problems += _access_path_problems(parsed)
+    return problems
+
+
+def _access_path_problems(parsed: dict[str, Model]) -> list[tuple[str, str]]:
+    """The in-VPC CI runner needs egress; Grafana's host must be a free name of the stack's domain."""
+    runner, network, monitoring, edge = parsed["ciRunner"], parsed["network"], parsed["monitoring"], parsed["edge"]
+    assert isinstance(runner, CiRunnerSettings) and isinstance(network, NetworkSettings)
+    assert isinstance(monitoring, MonitoringSettings) and isinstance(edge, EdgeSettings)
+    problems = [(key_path("ciRunner", p.path), p.reason) for p in ci_runner_problems(runner, network)]
+    problems += [(key_path("monitoring", p.path), p.reason) for p in grafana_problems(monitoring, edge)]
     return problems
 
 
@@ -203,6 +219,8 @@ def _observability_problems(parsed: dict[str, Model]) -> list[tuple[str, str]]:
         needs_secret("alertmanagerSlackWebhookUrl", "monitoring", ("slackChannel",), "Slack needs its webhook URL")
     if monitoring.smtp is not None and monitoring.smtp.username:
         needs_secret("alertmanagerSmtpPassword", "monitoring", ("smtp", "username"), "SMTP authentication needs its password")
+    if monitoring.grafana is not None and monitoring.grafana.github is not None:
+        needs_secret("grafanaGithubClientSecret", "monitoring", ("grafana", "github"), "GitHub sign-in needs the OAuth App's secret")
     for area, problem in runner_fit_problems(runners, eks.node_groups.runners.instance_types):
         problems.append((key_path(area, problem.path), problem.reason))
     return problems
@@ -263,4 +281,5 @@ def load_settings() -> Settings:
     if problems:
         raise SettingsError(stack, problems)
     credentials = {name: pulumi.Output.secret(value) for name, value in present_values(raw_credentials).items()}
-    return Settings(project=PROJECT, stack=stack, region=str(region), credentials=credentials, **parsed)  # type: ignore[arg-type]
+    fields = {to_snake(area): model for area, model in parsed.items()}
+    return Settings(project=PROJECT, stack=stack, region=str(region), credentials=credentials, **fields)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from typing import Any
 
 from components.compute.eks.node_sizing import LOG_SHIPPER_REQUESTS, NODE_EXPORTER_REQUESTS
 from components.compute.eks.runners_settings import DIND_REQUESTS, RunnerGroup
-from components.observability.monitoring_settings import MonitoringSettings
+from components.observability.monitoring_settings import GrafanaSettings, MonitoringSettings
 
 MONITORING_NAMESPACE = "monitoring"
 ARC_SYSTEM_NAMESPACE = "arc-systems"
@@ -28,11 +28,22 @@ ALERTMANAGER_SERVICE_ACCOUNT = "alertmanager"
 LOKI_SERVICE_ACCOUNT = "loki"
 ARC_CONTROLLER_SERVICE_ACCOUNT = "arc-controller"
 GRAFANA_ADMIN_SECRET = "grafana-admin"
+# Holds GF_AUTH_GITHUB_CLIENT_SECRET, which Grafana reads as auth.github's client_secret.
+GRAFANA_GITHUB_SECRET = "grafana-github-oauth"
+GRAFANA_GITHUB_SECRET_KEY = "GF_AUTH_GITHUB_CLIENT_SECRET"
+# The grafana sub-chart names its Service `<release>-grafana` (no fullnameOverride: setting one
+# would rename the Deployment and its volume claim). Port 80 forwards to the pods' 3000.
+GRAFANA_SERVICE = "kube-prometheus-stack-grafana"
+GRAFANA_SERVICE_PORT = 80
+GRAFANA_POD_PORT = 3000
+GRAFANA_HEALTH_PATH = "/api/health"
 GITHUB_APP_SECRET = "github-app"
 LOKI_URL = f"http://{LOKI_RELEASE}.{MONITORING_NAMESPACE}.svc.cluster.local:3100"
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-ARC_VERSION = "0.12.0"
+# 0.12.1, not 0.12.0: 0.12.0's template adds a second `dind` init container on clusters whose minor
+# version is 29 or more, which makes every runner pod invalid (actions-runner-controller #4128).
+ARC_VERSION = "0.12.1"
 # Runner and Docker images pinned (no `latest`); bump them with the ARC chart.
 RUNNER_IMAGE = "ghcr.io/actions/actions-runner:2.323.0"
 DIND_IMAGE = "docker:27.5.1-dind"
@@ -172,9 +183,11 @@ def prometheus_stack_values(
         },
         "grafana": {
             "admin": {"existingSecret": GRAFANA_ADMIN_SECRET, "userKey": "admin-user", "passwordKey": "admin-password"},
-            # Reached with `kubectl port-forward`, never a public load balancer.
-            "service": {"type": "ClusterIP"},
+            # Never a load balancer of its own: the stack's ALB reaches the pods through a
+            # TargetGroupBinding when ohmycoins:monitoring.grafana is set, else `kubectl port-forward`.
+            "service": {"type": "ClusterIP", "port": GRAFANA_SERVICE_PORT},
             "ingress": {"enabled": False},
+            **({"envFromSecret": GRAFANA_GITHUB_SECRET} if settings.grafana is not None and settings.grafana.github is not None else {}),
             "persistence": {
                 "enabled": True,
                 "type": "pvc",
@@ -184,10 +197,7 @@ def prometheus_stack_values(
             },
             # The EBS volume attaches to one node at a time: stop the old pod before the new one starts.
             "deploymentStrategy": {"type": "Recreate"},
-            "grafana.ini": {
-                "server": {"root_url": "http://localhost:3000"},
-                "analytics": {"reporting_enabled": False, "check_for_updates": False},
-            },
+            "grafana.ini": grafana_ini(settings.grafana),
             "additionalDataSources": [
                 {"name": "Loki", "uid": "loki", "type": "loki", "access": "proxy", "url": LOKI_URL, "isDefault": False, "editable": False}
             ],
@@ -221,6 +231,37 @@ def prometheus_stack_values(
         },
         "kube-state-metrics": {"resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}},
     }
+
+
+def grafana_ini(grafana: GrafanaSettings | None) -> dict[str, Any]:
+    """grafana.ini: its public URL, no anonymous access, and GitHub sign-in when configured."""
+    ini: dict[str, Any] = {
+        "analytics": {"reporting_enabled": False, "check_for_updates": False},
+        "auth.anonymous": {"enabled": False},
+        # Accounts come from the admin Secret or GitHub, never from a sign-up form.
+        "users": {"allow_sign_up": False},
+    }
+    if grafana is None:
+        ini["server"] = {"root_url": f"http://localhost:{GRAFANA_POD_PORT}"}
+        return ini
+    ini["server"] = {"domain": grafana.host, "root_url": f"https://{grafana.host}/"}
+    # Browsers reach it over HTTPS only (the ALB terminates TLS).
+    ini["security"] = {"cookie_secure": True, "strict_transport_security": True, "disable_gravatar": True}
+    if grafana.github is not None:
+        ini["auth.github"] = {
+            "enabled": True,
+            "client_id": grafana.github.client_id,
+            # client_secret comes from the environment (GF_AUTH_GITHUB_CLIENT_SECRET), never from values.
+            "scopes": "user:email,read:org",
+            "auth_url": "https://github.com/login/oauth/authorize",
+            "token_url": "https://github.com/login/oauth/access_token",
+            "api_url": "https://api.github.com/user",
+            "allowed_organizations": ",".join(grafana.github.allowed_organizations),
+            **({"team_ids": ",".join(str(team) for team in grafana.github.team_ids)} if grafana.github.team_ids else {}),
+            # Members of the allowed organisations get a Viewer account on first sign-in.
+            "allow_sign_up": True,
+        }
+    return ini
 
 
 def loki_values(settings: MonitoringSettings, storage_class: str, region: str, bucket: str | None, role_arn: str | None) -> dict[str, Any]:

@@ -334,11 +334,18 @@ def persistent_volume_claim(item: Workload, ns: str, storage_class: str) -> dict
 
 def target_group_binding(item: Workload, ns: str, target_group_arn: Any) -> dict:
     assert item.port is not None
+    return service_target_group_binding(item.name, ns, item.name, item.port, target_group_arn, pod_labels(item))
+
+
+def service_target_group_binding(
+    name: str, ns: str, service: str, port: int, target_group_arn: Any, labels: Mapping[str, str] | None = None
+) -> dict:
+    """The LB controller registers the pod IPs behind `service:port` in the Edge's target group."""
     return {
         "api_version": "elbv2.k8s.aws/v1beta1",
         "kind": "TargetGroupBinding",
-        "metadata": metadata(item.name, ns, pod_labels(item)),
-        "spec": {"serviceRef": {"name": item.name, "port": item.port}, "targetGroupARN": target_group_arn, "targetType": "ip"},
+        "metadata": metadata(name, ns, labels),
+        "spec": {"serviceRef": {"name": service, "port": port}, "targetGroupARN": target_group_arn, "targetType": "ip"},
     }
 
 

@@ -3,7 +3,9 @@ the 13 alert rules, Loki for logs and Grafana Alloy shipping every node's pod lo
 
 Alertmanager publishes to the stack's SNS topic with an IRSA role trusted only by its service
 account; Loki keeps its logs in S3 through its own IRSA role (production) or on a volume (staging).
-Nothing here is reachable from outside the cluster: Grafana is opened with `kubectl port-forward`.
+Only Grafana is reachable from outside the cluster, and only when the stack publishes it: the Edge's
+ALB (HTTPS, WAF) forwards its host to the Grafana pods through a TargetGroupBinding. Otherwise it is
+opened with `kubectl port-forward`.
 """
 
 from __future__ import annotations
@@ -21,12 +23,17 @@ from components.observability.monitoring_settings import MonitoringSettings
 from components.shared.bucket import PrivateBucket, PrivateBucketArgs
 from components.shared.iam_documents import policy_document
 
+from . import manifests
 from .alert_rules import alert_rule_groups
 from .alertmanager import RECEIVER_SECRET, SLACK_URL_KEY, SMTP_PASSWORD_KEY, Receivers, alertmanager_config
 from .chart_values import (
     ALERTMANAGER_SERVICE_ACCOUNT,
     CHARTS,
     GRAFANA_ADMIN_SECRET,
+    GRAFANA_GITHUB_SECRET,
+    GRAFANA_GITHUB_SECRET_KEY,
+    GRAFANA_SERVICE,
+    GRAFANA_SERVICE_PORT,
     LOG_SHIPPER_RELEASE,
     LOKI_RELEASE,
     LOKI_SERVICE_ACCOUNT,
@@ -99,6 +106,9 @@ class ObservabilityArgs:
     cronjob_schedules: Mapping[str, str] = field(default_factory=dict)
     slack_webhook_url: pulumi.Input[str] | None = None
     smtp_password: pulumi.Input[str] | None = None
+    # The Edge's target group for Grafana (settings.grafana set) and the GitHub OAuth App's secret.
+    grafana_target_group_arn: pulumi.Input[str] | None = None
+    grafana_github_client_secret: pulumi.Input[str] | None = None
     depends_on: Sequence[pulumi.Resource] = ()
 
 
@@ -168,7 +178,9 @@ class Observability(pulumi.ComponentResource):
                 scrapes=args.scrapes,
             )
         )
-        waits_for = [namespace, grafana_secret, *([receiver_secret] if receiver_secret is not None else []), *args.depends_on]
+        github_secret = self._grafana_github_secret(name, args, in_namespace)
+        secrets = [s for s in (receiver_secret, github_secret) if s is not None]
+        waits_for = [namespace, grafana_secret, *secrets, *args.depends_on]
         prometheus = helm_release(
             f"{name}-kube-prometheus-stack",
             "kube-prometheus-stack",
@@ -212,6 +224,15 @@ class Observability(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=[namespace, loki]),
         )
 
+        if args.grafana_target_group_arn is not None:
+            k8s.apiextensions.CustomResource(
+                f"{name}-grafana-target-group-binding",
+                **manifests.service_target_group_binding(
+                    "grafana", MONITORING_NAMESPACE, GRAFANA_SERVICE, GRAFANA_SERVICE_PORT, args.grafana_target_group_arn
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[prometheus]),
+            )
+
         self.namespace = MONITORING_NAMESPACE
         self.grafana_admin_secret = GRAFANA_ADMIN_SECRET
         self.alertmanager_role_arn = alertmanager_role.role_arn
@@ -252,6 +273,19 @@ class Observability(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(name=RECEIVER_SECRET, namespace=MONITORING_NAMESPACE),
             type="Opaque",
             string_data={key: pulumi.Output.secret(value) for key, value in data.items()},
+            opts=opts,
+        )
+
+    def _grafana_github_secret(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret | None:
+        """The GitHub OAuth App's secret as Grafana's environment (envFromSecret)."""
+        grafana = args.settings.grafana
+        if grafana is None or grafana.github is None or args.grafana_github_client_secret is None:
+            return None
+        return k8s.core.v1.Secret(
+            f"{name}-grafana-github-oauth",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=GRAFANA_GITHUB_SECRET, namespace=MONITORING_NAMESPACE),
+            type="Opaque",
+            string_data={GRAFANA_GITHUB_SECRET_KEY: pulumi.Output.secret(args.grafana_github_client_secret)},
             opts=opts,
         )
 

@@ -148,3 +148,62 @@ def test_drift_previews_each_stack_nightly_expecting_no_changes():
     assert pulumi["with"]["command"] == "preview"
     assert pulumi["with"]["refresh"] is True
     assert pulumi["with"]["expect-no-changes"] is True
+
+
+# --- where jobs run ------------------------------------------------------------------------------
+
+IN_VPC_RUNNER = {
+    "staging": "codebuild-ohmycoins-staging-ci-runner-${{ github.run_id }}-${{ github.run_attempt }}",
+    "production": "codebuild-ohmycoins-production-ci-runner-${{ github.run_id }}-${{ github.run_attempt }}",
+}
+
+
+def _pulumi_jobs() -> list[tuple[str, str, dict[str, Any], list[str]]]:
+    """(workflow file, job name, job, stacks it runs pulumi against) for every job with a pulumi step."""
+    found = []
+    for path in ALL:
+        for name, job in load(path)["jobs"].items():
+            for step in steps_using(job, "pulumi/actions"):
+                stack = step["with"]["stack-name"]
+                stacks = [entry["stack"] for entry in job["strategy"]["matrix"]["include"]] if stack == "${{ matrix.stack }}" else [stack]
+                found.append((path.name, name, job, stacks))
+    return found
+
+
+def test_the_pulumi_jobs_are_the_preview_deploy_and_drift_jobs():
+    assert sorted((f, n) for f, n, _, _ in _pulumi_jobs()) == [
+        ("deploy.yml", "production"),
+        ("deploy.yml", "staging"),
+        ("drift.yml", "drift"),
+        ("preview.yml", "pulumi-preview"),
+    ]
+
+
+def test_every_job_running_pulumi_against_a_stack_runs_on_that_stacks_runner_in_the_vpc(staging_plan, production_plan):
+    plans = {"staging": staging_plan, "production": production_plan}
+    for file, name, job, stacks in _pulumi_jobs():
+        for stack in stacks:
+            label = job["runs-on"].replace("${{ matrix.stack }}", stack)
+            assert label == IN_VPC_RUNNER[stack], f"{file} {name} ({stack}) runs on {job['runs-on']}"
+            # The label names the project the stack builds (output ciRunnerLabel).
+            assert label == plans[stack].outputs["ciRunnerLabel"]
+            # The build outlives the job: the job's own timeout ends it first.
+            assert job["timeout-minutes"] < plans[stack].one("aws:codebuild/project:Project").inputs["buildTimeout"]
+
+
+def test_jobs_without_cloud_access_stay_on_github_hosted_runners():
+    for path in ALL:
+        for name, job in load(path)["jobs"].items():
+            if not steps_using(job, "pulumi/actions"):
+                assert job["runs-on"].startswith("ubuntu-"), f"{path.name} {name} needs no VPC runner"
+    offline = workflow("preview.yml")["jobs"]["offline-diff"]
+    assert offline["runs-on"] == "ubuntu-24.04" and offline["permissions"] == {"contents": "read"}
+
+
+def test_only_the_pulumi_workflows_pass_the_runners_webhook_filter(any_plan):
+    [group] = any_plan.one("aws:codebuild/webhook:Webhook").inputs["filterGroups"]
+    [workflow_filter] = [f["pattern"] for f in group["filters"] if f["type"] == "WORKFLOW_NAME"]
+    names = {load(path)["name"]: path.name for path in ALL}
+    on_runner = {file for file, _, _, _ in _pulumi_jobs()}
+    for name, file in names.items():
+        assert bool(re.search(workflow_filter, name)) == (file in on_runner), f"{file} (name: {name})"

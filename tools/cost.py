@@ -449,6 +449,20 @@ def _k8s_service(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[
     return [("network load balancer", book.price("elb.nlb_hour") * book.hours)]
 
 
+def _codebuild_project(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
+    compute = (r.inputs.get("environment") or {}).get("computeType", "")
+    try:
+        per_minute = book.price("codebuild.build_minute")[compute]
+    except KeyError:
+        raise KeyError(f"no CodeBuild price for {compute}: add it to tools/prices") from None
+    minutes, gb = book.use("ci_runner_build_minutes"), book.use("ci_runner_nat_gb")
+    lines = [(f"{minutes} build minutes {compute}", per_minute * minutes)]
+    if (r.inputs.get("vpcConfig") or {}).get("subnets"):
+        # Builds in private subnets download the CLI, plugins and packages through the NAT gateway.
+        lines.append((f"{gb} GB downloads through NAT", book.price("vpc.nat_gateway_gb_processed") * gb))
+    return lines
+
+
 def _cloudmap_service(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
     return [("1 registered instance", book.price("cloudmap.registered_instance_month"))]
 
@@ -486,6 +500,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:s3/bucketV2:BucketV2": _bucket,
     "aws:ecr/repository:Repository": _ecr_repository,
     "aws:efs/fileSystem:FileSystem": _efs,
+    "aws:codebuild/project:Project": _codebuild_project,
     "kubernetes:core/v1:PersistentVolumeClaim": _pvc,
     "kubernetes:core/v1:Service": _k8s_service,
 }

@@ -1,12 +1,17 @@
 """The public edge: an HTTPS ALB with DNS and a validated certificate, a WAF in front, access logs kept.
 
 One ALB serves every platform: target groups have `ip` targets, so ECS services register their
-tasks and, on EKS, a TargetGroupBinding attaches a Service to the same groups.
+tasks and, on EKS, a TargetGroupBinding attaches a Service to the same groups. Sites served from
+the cluster outside the catalog (Grafana) get a target group, host rule, certificate name, DNS
+record and, when asked, a WAF source allowlist the same way.
+
+DNS is IPv4 only: the ALB and VPC have no IPv6, so there are A aliases (the stack's domain itself
+serves the frontend, like its frontend host) and no AAAA records that would answer nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -22,6 +27,8 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 ACCESS_LOG_PREFIX = "alb"
 # Priorities of the host (or, without a domain, path) rules; one step per routed service.
 RULE_PRIORITY_START = 100
+# Host rules of the cluster sites come after the catalog's.
+SITE_RULE_PRIORITY_START = 200
 
 # AWS managed rule groups, in evaluation order after the rate limit. The IP reputation list is
 # first: it is cheap and drops known-bad sources before the heavier inspections.
@@ -31,6 +38,18 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesSQLiRuleSet",
 )
+
+
+@dataclass(frozen=True)
+class ClusterSite:
+    """A site the ALB serves from pods outside the catalog, attached later by a TargetGroupBinding."""
+
+    name: str  # "grafana": names its target group, rule and record
+    host: str  # a name within the stack's domain
+    port: int  # the pods' port (ip targets)
+    health_check_path: str
+    # Only these sources pass the WAF for this host; empty: anyone (the site has its own login).
+    allowed_cidrs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class EdgeArgs:
     alb_security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]  # encrypts the WAF log group
     services: tuple[Workload, ...]  # the routed workloads of the catalog (workloads.routed)
+    sites: tuple[ClusterSite, ...] = ()  # needs a domain (HTTPS)
 
 
 class Edge(pulumi.ComponentResource):
@@ -57,6 +77,8 @@ class Edge(pulumi.ComponentResource):
     alb_zone_id: pulumi.Output[str]
     target_group_arns: dict[str, pulumi.Output[str]]
     target_group_arn_suffixes: dict[str, pulumi.Output[str]]
+    site_target_group_arns: dict[str, pulumi.Output[str]]  # site name -> its target group
+    site_urls: dict[str, str]  # site name -> https://<host>
     listeners: list[aws.lb.Listener]
     web_acl_arn: pulumi.Output[str]
     access_logs_bucket: pulumi.Output[str]
@@ -74,6 +96,8 @@ class Edge(pulumi.ComponentResource):
         defaults = [w for w in args.services if w.route is not None and w.route.default]
         if len(defaults) != 1:
             raise ValueError(f"exactly one routed workload must be the default route, found {[w.name for w in defaults]}")
+        if args.sites and not settings.https:
+            raise ValueError("cluster sites need the stack's domain: they are served over HTTPS only")
 
         bucket = self._access_logs_bucket()
         self.access_logs_bucket = bucket.bucket_name
@@ -127,6 +151,9 @@ class Edge(pulumi.ComponentResource):
         self.target_group_arns = {key: group.arn for key, group in groups.items()}
         self.target_group_arn_suffixes = {key: group.arn_suffix for key, group in groups.items()}
         default_group = groups[defaults[0].name]
+        site_groups = {site.name: self._site_target_group(site) for site in args.sites}
+        self.site_target_group_arns = {key: group.arn for key, group in site_groups.items()}
+        self.site_urls = {site.name: f"https://{site.host}" for site in args.sites}
 
         if settings.https:
             hosts = settings.hosts
@@ -134,9 +161,10 @@ class Edge(pulumi.ComponentResource):
             self.domain = settings.domain
             self.api_url = f"https://{hosts['api']}"
             self.frontend_url = f"https://{hosts['frontend']}"
-            self.browser_origins = (self.frontend_url,)
+            # The frontend answers on the domain itself too (the apex record).
+            self.browser_origins = (self.frontend_url, f"https://{settings.domain}")
             certificate_arn = self._certificate_and_dns(alb)
-            self.listeners = self._https_listeners(alb, certificate_arn, groups, default_group)
+            self.listeners = self._https_listeners(alb, certificate_arn, groups, default_group, site_groups)
         else:
             # Frontend and API share the ALB's own name (the API by path): one origin, no CORS.
             self.domain = alb.dns_name
@@ -152,6 +180,7 @@ class Edge(pulumi.ComponentResource):
                 "alb_arn": self.alb_arn,
                 "alb_dns_name": self.alb_dns_name,
                 "target_group_arns": self.target_group_arns,
+                "site_target_group_arns": self.site_target_group_arns,
                 "web_acl_arn": self.web_acl_arn,
                 "access_logs_bucket": self.access_logs_bucket,
                 "api_url": self.api_url,
@@ -161,6 +190,22 @@ class Edge(pulumi.ComponentResource):
 
     def _tags(self, thing: str) -> dict[str, str]:
         return {"Name": f"{self._args.name_prefix}-{thing}"}
+
+    def _site_target_group(self, site: ClusterSite) -> aws.lb.TargetGroup:
+        return aws.lb.TargetGroup(
+            f"{self._name}-{site.name}-tg",
+            name=f"{self._args.name_prefix}-{site.name}",
+            port=site.port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=self._args.vpc_id,
+            deregistration_delay=30,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True, protocol="HTTP", port="traffic-port", path=site.health_check_path, matcher="200"
+            ),
+            tags=self._tags(f"{site.name}-tg"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _access_logs_bucket(self) -> PrivateBucket:
         args = self._args
@@ -196,7 +241,7 @@ class Edge(pulumi.ComponentResource):
         assert settings.domain is not None and settings.hosted_zone is not None
         hosts = settings.hosts
         zone = aws.route53.get_zone_output(name=settings.hosted_zone, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self))
-        names = certificate_names(settings.domain, list(hosts.values()))
+        names = certificate_names(settings.domain, [*hosts.values(), *(site.host for site in args.sites)])
         certificate = aws.acm.Certificate(
             f"{name}-certificate",
             domain_name=names[0],
@@ -226,16 +271,15 @@ class Edge(pulumi.ComponentResource):
             validation_record_fqdns=[record.fqdn for record in records],
             opts=child,
         )
-        for role, host in hosts.items():
-            for record_type in ("A", "AAAA"):
-                aws.route53.Record(
-                    f"{name}-{role}-{record_type.lower()}",
-                    zone_id=zone.zone_id,
-                    name=host,
-                    type=record_type,
-                    aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
-                    opts=child,
-                )
+        for role, host in alias_names(settings.domain, hosts, {site.name: site.host for site in args.sites}).items():
+            aws.route53.Record(
+                f"{name}-{role}-a",
+                zone_id=zone.zone_id,
+                name=host,
+                type="A",
+                aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
+                opts=child,
+            )
         return validation.certificate_arn
 
     def _https_listeners(
@@ -244,6 +288,7 @@ class Edge(pulumi.ComponentResource):
         certificate_arn: pulumi.Output[str],
         groups: dict[str, aws.lb.TargetGroup],
         default_group: aws.lb.TargetGroup,
+        site_groups: dict[str, aws.lb.TargetGroup],
     ) -> list[aws.lb.Listener]:
         name = self._name
         child = pulumi.ResourceOptions(parent=self)
@@ -268,6 +313,16 @@ class Edge(pulumi.ComponentResource):
                 host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[hosts[w.route.host]])
             ),
         )
+        for index, site in enumerate(self._args.sites):
+            aws.lb.ListenerRule(
+                f"{name}-{site.name}-host-rule",
+                listener_arn=https.arn,
+                priority=SITE_RULE_PRIORITY_START + index,
+                conditions=[aws.lb.ListenerRuleConditionArgs(host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[site.host]))],
+                actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=site_groups[site.name].arn)],
+                tags=self._tags(f"{site.name}-host-rule"),
+                opts=child,
+            )
         redirect = aws.lb.Listener(
             f"{name}-http-redirect",
             load_balancer_arn=alb.arn,
@@ -335,13 +390,39 @@ class Edge(pulumi.ComponentResource):
         name = self._name
         child = pulumi.ResourceOptions(parent=self)
         metric = f"{args.name_prefix}-web-acl".replace("-", "_")
+        fixed = waf_rules(args.settings.waf_rate_limit, metric)
+        rules: pulumi.Input[list[dict]] = fixed
+        restricted = [site for site in args.sites if site.allowed_cidrs]
+        if restricted:
+            ip_sets = [
+                aws.wafv2.IpSet(
+                    f"{name}-{site.name}-sources",
+                    name=f"{args.name_prefix}-{site.name}-sources",
+                    description=f"Who may reach {site.host}",
+                    scope="REGIONAL",
+                    ip_address_version="IPV4",
+                    addresses=list(site.allowed_cidrs),
+                    tags=self._tags(f"{site.name}-sources"),
+                    opts=child,
+                )
+                for site in restricted
+            ]
+            rules = pulumi.Output.all(*(ip_set.arn for ip_set in ip_sets)).apply(
+                lambda arns: [
+                    *fixed,
+                    *(
+                        source_allowlist_rule(site.name, site.host, arn, len(fixed) + index, metric)
+                        for index, (site, arn) in enumerate(zip(restricted, arns, strict=True))
+                    ),
+                ]
+            )
         acl = aws.wafv2.WebAcl(
             f"{name}-web-acl",
             name=f"{args.name_prefix}-web-acl",
             description="Managed protections and a per-IP rate limit in front of the ALB",
             scope="REGIONAL",
             default_action={"allow": {}},
-            rules=waf_rules(args.settings.waf_rate_limit, metric),
+            rules=rules,
             visibility_config={"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True},
             tags=self._tags("web-acl"),
             opts=child,
@@ -365,6 +446,11 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         return acl.arn
+
+
+def alias_names(domain: str, hosts: Mapping[str, str], sites: Mapping[str, str]) -> dict[str, str]:
+    """Record role -> name of every A alias to the ALB: the domain itself ('apex'), the hosts, the sites."""
+    return {"apex": domain, **hosts, **sites}
 
 
 def certificate_names(domain: str, hosts: Sequence[str]) -> list[str]:
@@ -405,6 +491,31 @@ def waf_rules(rate_limit: int, metric_prefix: str) -> list[dict]:
             }
         )
     return rules
+
+
+def source_allowlist_rule(site: str, host: str, ip_set_arn: str, priority: int, metric_prefix: str) -> dict:
+    """Blocks requests for `host` from sources outside the IP set; other hosts are untouched."""
+    return {
+        "name": f"{site}-source-allowlist",
+        "priority": priority,
+        "action": {"block": {}},
+        "statement": {
+            "and_statement": {
+                "statements": [
+                    {
+                        "byte_match_statement": {
+                            "field_to_match": {"single_header": {"name": "host"}},
+                            "positional_constraint": "EXACTLY",
+                            "search_string": host,
+                            "text_transformations": [{"priority": 0, "type": "LOWERCASE"}],
+                        }
+                    },
+                    {"not_statement": {"statement": {"ip_set_reference_statement": {"arn": ip_set_arn}}}},
+                ]
+            }
+        },
+        "visibility_config": _visibility(f"{metric_prefix}_{site}_source_allowlist"),
+    }
 
 
 def _visibility(metric: str) -> dict:

@@ -12,8 +12,8 @@ from components.shared.settings_model import Model, Problem, check_log_retention
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-def _hostname(value: str | None) -> str | None:
-    if value is not None and not _HOSTNAME.match(value):
+def check_hostname(value: str) -> str:
+    if not _HOSTNAME.match(value):
         raise ValueError(f"'{value}' is not a lowercase DNS name like api.example.com")
     return value
 
@@ -42,7 +42,7 @@ class EdgeSettings(Model):
     @field_validator("domain", "hosted_zone", "api_host", "frontend_host")
     @classmethod
     def _names(cls, value: str | None) -> str | None:
-        return _hostname(value)
+        return value if value is None else check_hostname(value)
 
     @property
     def https(self) -> bool:

@@ -18,6 +18,7 @@ HOSTS = {
     "staging": ("staging.ohmycoins.com", "api.staging.ohmycoins.com", "dashboard.staging.ohmycoins.com"),
     "production": ("ohmycoins.com", "api.ohmycoins.com", "dashboard.ohmycoins.com"),
 }
+GRAFANA = {"staging": "grafana.staging.ohmycoins.com", "production": "grafana.ohmycoins.com"}
 
 
 def _plan(request, stack):
@@ -51,7 +52,7 @@ def test_https_listener_defaults_to_frontend_and_routes_the_api_host(request, st
     frontend_tg = plan.named("edge-frontend-tg")
     [default] = https.inputs["defaultActions"]
     assert default["type"] == "forward" and frontend_tg.urn in https.dependencies
-    [rule] = plan.all(RULE)
+    [rule] = [r for r in plan.all(RULE) if r.name == "edge-backend-host-rule"]
     assert https.urn in rule.dependencies
     [condition] = rule.inputs["conditions"]
     assert condition["hostHeader"]["values"] == [HOSTS[stack][1]]
@@ -74,38 +75,43 @@ def test_certificate_covers_the_domain_and_hosts_and_is_validated_by_dns(request
     domain, api, frontend = HOSTS[stack]
     certificate = plan.one(CERTIFICATE)
     assert certificate.inputs["domainName"] == domain
-    assert certificate.inputs["subjectAlternativeNames"] == [api, frontend]
+    assert certificate.inputs["subjectAlternativeNames"] == [api, frontend, GRAFANA[stack]]
     assert certificate.inputs["validationMethod"] == "DNS"
     validation_records = [r for r in plan.all(RECORD) if r.name.startswith("edge-certificate-validation-")]
-    assert len(validation_records) == 3
+    assert len(validation_records) == 4
     zone_id = validation_records[0].inputs["zoneId"]
     assert zone_id.startswith("Z")
     for record in validation_records:
         assert record.inputs["type"] == "CNAME" and record.inputs["zoneId"] == zone_id
         assert certificate.urn in record.dependencies
     # ACM's record for each name is `_<token>.<name>.`
-    assert {r.inputs["name"].split(".", 1)[1].rstrip(".") for r in validation_records} == {domain, api, frontend}
+    assert {r.inputs["name"].split(".", 1)[1].rstrip(".") for r in validation_records} == {domain, api, frontend, GRAFANA[stack]}
     validation = plan.one("aws:acm/certificateValidation:CertificateValidation")
-    assert len(validation.inputs["validationRecordFqdns"]) == 3
+    assert len(validation.inputs["validationRecordFqdns"]) == 4
 
 
 @pytest.mark.parametrize("stack", ["staging", "production"])
-def test_frontend_and_api_hosts_alias_the_alb_over_ipv4_and_ipv6(request, stack):
+def test_the_domain_itself_the_hosts_and_grafana_alias_the_alb_over_ipv4_only(request, stack):
     plan = _plan(request, stack)
-    _, api, frontend = HOSTS[stack]
+    domain, api, frontend = HOSTS[stack]
     alb = plan.one(LB)
     aliases = [r for r in plan.all(RECORD) if r.inputs.get("aliases")]
     assert sorted((r.inputs["name"], r.inputs["type"]) for r in aliases) == sorted(
-        [(api, "A"), (api, "AAAA"), (frontend, "A"), (frontend, "AAAA")]
+        [(domain, "A"), (api, "A"), (frontend, "A"), (GRAFANA[stack], "A")]
     )
+    # The ALB and VPC are IPv4 only: an AAAA alias would answer nothing.
+    assert not [r for r in plan.all(RECORD) if r.inputs["type"] == "AAAA"]
+    assert alb.inputs.get("ipAddressType", "ipv4") == "ipv4"
     for record in aliases:
         [alias] = record.inputs["aliases"]
         assert alb.urn in record.dependencies and alias["evaluateTargetHealth"] is True
+    # The apex has no host rule of its own: it gets the listener's default action, the frontend.
+    assert not [r for r in plan.all(RULE) if domain in r.inputs["conditions"][0].get("hostHeader", {}).get("values", [])]
 
 
 def test_target_groups_use_ip_targets_and_the_catalog_health_checks(any_plan):
     groups = {g.name: g for g in any_plan.all(TARGET_GROUP)}
-    assert sorted(groups) == ["edge-backend-tg", "edge-frontend-tg"]
+    assert sorted(groups) == ["edge-backend-tg", "edge-frontend-tg", "edge-grafana-tg"]
     backend, frontend = groups["edge-backend-tg"].inputs, groups["edge-frontend-tg"].inputs
     assert (backend["port"], backend["targetType"], backend["protocol"]) == (8000, "ip", "HTTP")
     assert (frontend["port"], frontend["targetType"]) == (80, "ip")
@@ -174,6 +180,7 @@ def test_access_log_bucket_is_private_encrypted_tls_only_and_expires(request, st
 
 def _plain_http(config):
     config["ohmycoins:edge"] = {"allowPlainHttp": True, "accessLogExpiryDays": 7}
+    config["ohmycoins:monitoring"].pop("grafana")
 
 
 def test_a_domainless_stack_that_allows_plain_http_gets_one_http_listener_with_api_paths(plan_variant):

@@ -70,8 +70,9 @@ KUBE_PROMETHEUS_STACK_67_8_0 = {
     },
     "grafana": {
         "admin": {"existingSecret": ANY, "userKey": ANY, "passwordKey": ANY},
-        "service": {"type": ANY},
+        "service": {"type": ANY, "port": ANY},
         "ingress": {"enabled": ANY},
+        "envFromSecret": ANY,
         "persistence": {"enabled": ANY, "type": ANY, "storageClassName": ANY, "accessModes": ANY, "size": ANY},
         "deploymentStrategy": {"type": ANY},
         "grafana.ini": ANY,
@@ -116,8 +117,9 @@ ALLOY_0_12_5 = {
     "rbac": {"create": ANY},
 }
 
-# gha-runner-scale-set-controller 0.12.0 values.yaml (actions/actions-runner-controller, charts/).
-ARC_CONTROLLER_0_12_0 = {
+# gha-runner-scale-set-controller 0.12.1 values.yaml (actions/actions-runner-controller, charts/, tag
+# gha-runner-scale-set-0.12.1): identical to 0.12.0's; only Chart.yaml's versions changed.
+ARC_CONTROLLER_0_12_1 = {
     "replicaCount": ANY,
     "serviceAccount": {"create": ANY, "name": ANY},
     "nodeSelector": ANY,
@@ -128,8 +130,9 @@ ARC_CONTROLLER_0_12_0 = {
     "flags": {"logLevel": ANY},
 }
 
-# gha-runner-scale-set 0.12.0 values.yaml; `template` is a PodTemplateSpec.
-ARC_SCALE_SET_0_12_0 = {
+# gha-runner-scale-set 0.12.1 values.yaml; `template` is a PodTemplateSpec. 0.12.1 changed only comments in
+# values.yaml (the commented dind example) and the dind templates, not a key.
+ARC_SCALE_SET_0_12_1 = {
     "githubConfigUrl": ANY,
     "githubConfigSecret": ANY,
     "runnerScaleSetName": ANY,
@@ -143,8 +146,8 @@ DOCUMENTED = {
     "kube-prometheus-stack": ("67.8.0", KUBE_PROMETHEUS_STACK_67_8_0),
     "loki": ("6.29.0", LOKI_6_29_0),
     "alloy": ("0.12.5", ALLOY_0_12_5),
-    "gha-runner-scale-set-controller": ("0.12.0", ARC_CONTROLLER_0_12_0),
-    "gha-runner-scale-set": ("0.12.0", ARC_SCALE_SET_0_12_0),
+    "gha-runner-scale-set-controller": ("0.12.1", ARC_CONTROLLER_0_12_1),
+    "gha-runner-scale-set": ("0.12.1", ARC_SCALE_SET_0_12_1),
 }
 
 
@@ -163,7 +166,15 @@ def undocumented(values: Any, documented: Any, path: str = "") -> list[str]:
 
 
 MONITORING = MonitoringSettings.model_validate(
-    {"enabled": True, "prometheusRetentionDays": 15, "prometheusVolumeGib": 50, "lokiRetentionDays": 30, "lokiStorage": "s3"}
+    {
+        "enabled": True,
+        "prometheusRetentionDays": 15,
+        "prometheusVolumeGib": 50,
+        "lokiRetentionDays": 30,
+        "lokiStorage": "s3",
+        # Every optional Grafana value on, so its keys are checked too.
+        "grafana": {"host": "grafana.example.com", "github": {"clientId": "Ov23liA1b2C3d4E5f6G7", "allowedOrganizations": ["example"]}},
+    }
 )
 GROUP = RunnerGroup.model_validate(
     {

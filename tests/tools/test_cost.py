@@ -153,3 +153,9 @@ def test_claims_on_efs_are_not_priced_as_ebs_twice():
     )
     assert lines_of(efs_class, on_efs) == 0
     assert lines_of(on_ebs) == pytest.approx(50 * 0.096)
+
+
+def test_the_ci_runner_is_priced_per_build_minute_and_its_downloads(staging_plan):
+    lines = {line.what: line.monthly for line in cost_report(staging_plan).lines if line.type == "aws:codebuild/project:Project"}
+    # 1,500 MEDIUM minutes at $0.01, 60 GB through the NAT gateway at $0.059.
+    assert lines == {"1500 build minutes BUILD_GENERAL1_MEDIUM": pytest.approx(15.0), "60 GB downloads through NAT": pytest.approx(3.54)}

@@ -98,9 +98,11 @@ class KubernetesPlatform(pulumi.ComponentResource):
             opts=child,
         )
 
-        access_entries = {f"admin-{role}": self._admin_entry(account, role) for role in settings.admin_role_names}
+        access_entries = {f"admin-{role}": self._access_entry(account, role, "cluster-admin") for role in settings.admin_role_names}
         if settings.deploy_role_name:
-            access_entries["ci-deploy"] = self._admin_entry(account, settings.deploy_role_name)
+            access_entries["ci-deploy"] = self._access_entry(account, settings.deploy_role_name, "cluster-admin")
+        if settings.preview_role_name:
+            access_entries["ci-preview"] = self._access_entry(account, settings.preview_role_name, "admin-view")
 
         cluster = eks.Cluster(
             f"{name}-cluster",
@@ -265,14 +267,27 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
+    def admit_api_client(self, source: str, source_security_group_id: pulumi.Input[str]) -> aws.vpc.SecurityGroupIngressRule:
+        """A security group whose members may call the private API endpoint (443), e.g. the CI runner."""
+        return aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-api-from-{source}",
+            security_group_id=self.cluster_security_group_id,
+            referenced_security_group_id=source_security_group_id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description=f"Kubernetes API (private endpoint) from {source}",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     @staticmethod
-    def _admin_entry(account: pulumi.Output[str], role_name: str) -> eks.AccessEntryArgs:
+    def _access_entry(account: pulumi.Output[str], role_name: str, policy: str) -> eks.AccessEntryArgs:
         return eks.AccessEntryArgs(
             principal_arn=pulumi.Output.concat("arn:aws:iam::", account, ":role/", role_name),
             type=eks.AccessEntryType.STANDARD,
             access_policies={
-                "cluster-admin": eks.AccessPolicyAssociationArgs(
-                    policy_arn=MANAGED["cluster-admin"],
+                policy: eks.AccessPolicyAssociationArgs(
+                    policy_arn=MANAGED[policy],
                     access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 )
             },

@@ -80,6 +80,9 @@ class EksSettings(Model):
     admin_role_names: list[RoleName] = Field(min_length=1)
     # The CI deploy role (`pulumi up` from GitHub Actions) also needs the cluster; None: no entry.
     deploy_role_name: RoleName | None = None
+    # The CI preview role (pull request previews, the nightly drift check) reads the cluster,
+    # Secrets and Helm releases included, and changes nothing; None: no entry.
+    preview_role_name: RoleName | None = None
     # The API endpoint is always private; the public endpoint, when on, only for these CIDRs.
     endpoint_public_access: bool = True
     public_access_cidrs: list[ipaddress.IPv4Network] = Field(default_factory=list)

@@ -132,4 +132,6 @@ MANAGED = {
     "ebs-csi": "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
     "efs-csi": "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy",
     "cluster-admin": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+    # Read every object, Secrets included (Helm keeps its release state in Secrets), write nothing.
+    "admin-view": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy",
 }

@@ -55,7 +55,8 @@ def test_default_stacks_run_the_apps_on_ecs_but_keep_the_cluster(any_plan):
     assert any_plan.all("eks:index:Cluster")
     app_namespace = f"ohmycoins-{any_plan.stack}"
     assert all(r.inputs["metadata"].get("namespace") != app_namespace for r in any_plan.all(DEPLOYMENT) + any_plan.all(CRONJOB))
-    assert not any_plan.all(TGB)
+    # The only target group binding is Grafana's, in the monitoring namespace.
+    assert [r.inputs["metadata"]["namespace"] for r in any_plan.all(TGB)] == ["monitoring"]
 
 
 def test_one_object_set_per_catalog_entry(eks_apps_plan, catalog):
@@ -229,7 +230,7 @@ def test_target_group_bindings_attach_the_routed_services_to_the_edges_target_gr
         assert item.name in groups
 
 
-def test_load_balancer_reaches_pods_on_the_routed_ports_only(eks_apps_plan):
+def test_load_balancer_reaches_pods_on_the_routed_ports_and_grafana_only(eks_apps_plan):
     cluster_sg, alb_sg = eks_apps_plan.outputs["eksClusterSecurityGroupId"], eks_apps_plan.outputs["albSecurityGroupId"]
     ingress = [
         r.inputs
@@ -237,7 +238,7 @@ def test_load_balancer_reaches_pods_on_the_routed_ports_only(eks_apps_plan):
         if r.inputs["securityGroupId"] == cluster_sg
     ]
     from_alb = sorted(r["fromPort"] for r in ingress if r.get("referencedSecurityGroupId") == alb_sg)
-    assert from_alb == [80, 8000]
+    assert from_alb == [80, 3000, 8000]
 
 
 # --- network policies ------------------------------------------------------------------------

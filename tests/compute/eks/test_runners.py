@@ -15,15 +15,26 @@ def scale_sets(plan):
     return [r for r in plan.all(RELEASE) if r.inputs["chart"].endswith("/gha-runner-scale-set")]
 
 
-@pytest.mark.parametrize("stack, name, max_runners", [("staging", "ohmycoins-staging", 3), ("production", "ohmycoins-production", 10)])
-def test_one_scale_set_per_group_scaling_from_zero(request, stack, name, max_runners):
+@pytest.mark.parametrize(
+    "stack, pools",
+    [
+        # The test pool (the app repository's test jobs) lives on staging's cluster, beside staging's pool.
+        ("staging", {"ohmycoins-staging": 3, "ohmycoins-test": 5}),
+        ("production", {"ohmycoins-production": 10}),
+    ],
+)
+def test_one_scale_set_per_pool_scaling_from_zero(request, stack, pools):
     plan = request.getfixturevalue(f"{stack}_plan")
-    (release,) = scale_sets(plan)
-    assert (release.inputs["name"], release.inputs["namespace"], release.inputs["version"]) == (name, "arc-runners", ARC_VERSION)
-    values = release.inputs["values"]
-    assert values["minRunners"] == 0 and values["maxRunners"] == max_runners
-    assert values["runnerScaleSetName"] == name
-    assert plan.outputs["runnerScaleSets"] == [name]
+    releases = {r.inputs["name"]: r for r in scale_sets(plan)}
+    assert set(releases) == set(pools)
+    for name, max_runners in pools.items():
+        release = releases[name]
+        # 0.12.1: 0.12.0 renders a second `dind` init container on Kubernetes 1.29 and later (all of ours).
+        assert (release.inputs["namespace"], release.inputs["version"]) == ("arc-runners", "0.12.1")
+        values = release.inputs["values"]
+        assert values["minRunners"] == 0 and values["maxRunners"] == max_runners
+        assert values["runnerScaleSetName"] == name
+    assert plan.outputs["runnerScaleSets"] == list(pools)
 
 
 def test_controller_and_scale_sets_share_the_pinned_version(any_plan):
