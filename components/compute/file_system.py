@@ -81,10 +81,12 @@ class SharedFileSystem(pulumi.ComponentResource):
             tags={"Name": label},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
+        # The stack's AWS Backup plan (components/recovery) backs it up: EFS's own automatic backups
+        # into AWS's default vault would only duplicate them.
         aws.efs.BackupPolicy(
             f"{name}-backup",
             file_system_id=file_system.id,
-            backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="ENABLED" if args.protect else "DISABLED"),
+            backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="DISABLED"),
             opts=child,
         )
         aws.efs.FileSystemPolicy(
