@@ -154,7 +154,9 @@ def restore_label(restore: DatabaseRestore | CacheRestore) -> str:
     return "snap-" + hashlib.sha256(snapshot.encode()).hexdigest()[:8]
 
 
-def restore_source_problems(restore: DatabaseRestore, own_identifier: str, retention_days: int, region: str, now: datetime) -> list[Problem]:
+def restore_source_problems(
+    restore: DatabaseRestore, own_identifier: str, retention_days: int, region: str, now: datetime
+) -> list[Problem]:
     """What only the stack knows: the region a snapshot or backup ARN names, and this database's PITR window.
 
     `own_identifier` is the stack's database identifier before any restore (`<prefix>-postgres`); a

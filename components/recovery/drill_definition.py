@@ -203,7 +203,11 @@ def drill_definition(target: DrillTarget) -> dict[str, Any]:
             "ReportFailure": {
                 "Type": "Task",
                 "Resource": PUBLISH,
-                "Arguments": {"TopicArn": target.topic_arn, "Subject": f"{target.stack}: restore drill FAILED", "Message": "{% $failure %}"},
+                "Arguments": {
+                    "TopicArn": target.topic_arn,
+                    "Subject": f"{target.stack}: restore drill FAILED",
+                    "Message": "{% $failure %}",
+                },
                 "Retry": _PUBLISH_RETRY,
                 "Next": "Failed",
             },
