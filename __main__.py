@@ -19,6 +19,7 @@ from components.observability.alarms import Alarms, AlarmsArgs, cache_member_clu
 from components.observability.alert_topic import AlertTopic, AlertTopicArgs
 from components.recovery.backup import Backups, BackupsArgs
 from components.recovery.drill import RestoreDrill, RestoreDrillArgs
+from components.recovery.file_system_restores import restored_catalog
 from components.recovery.objectives import objectives_output, recovery_objectives
 from components.security.audit import Audit, AuditArgs
 from components.security.ci_identity import Identity, IdentityArgs
@@ -149,6 +150,8 @@ runtime = RuntimeContext(
     cache_tls=cache.tls,
 )
 images = image_references(settings.apps, registry.repository_urls)
+# The catalog with shared storage moved onto any file system restore the stack names (ohmycoins:backup.fileSystemRestores).
+catalog = restored_catalog(settings.apps.catalog, settings.backup.file_system_restores)
 
 # The workload catalog on ECS Fargate, when the stack runs its apps there (otherwise on EKS, below).
 ecs = None
@@ -157,7 +160,7 @@ if settings.apps.platform == "ecs":
         "ecs",
         EcsWorkloadsArgs(
             settings=settings.apps,
-            catalog=settings.apps.catalog,
+            catalog=catalog,
             name_prefix=settings.prefix,
             region=settings.region,
             account_id=account,
@@ -246,7 +249,7 @@ if platform is not None and settings.apps.platform == "eks":
             ),
             opts=on_aws,
         )
-        for item in settings.apps.catalog
+        for item in catalog
         if item.storage is not None
     }
     k8s_apps = KubernetesApps(

@@ -189,7 +189,9 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
     backup, database = parsed["backup"], parsed["database"]
     assert isinstance(backup, BackupSettings) and isinstance(database, DatabaseSettings)
     prefix = general.name_prefix or f"{PROJECT}-{stack}"
-    problems += [(key_path(area, p.path), p.reason) for area, p in recovery_problems(backup, database, prefix, region, datetime.now(UTC))]
+    storage_names = tuple(item.storage.name for item in apps.catalog if item.storage is not None)
+    recovery = recovery_problems(backup, database, prefix, region, datetime.now(UTC), storage_names)
+    problems += [(key_path(area, p.path), p.reason) for area, p in recovery]
     return problems
 
 

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from components.compute.ecs.schedule import scheduler_cron
 from components.data.database_settings import InstanceClass
+from components.recovery.file_system_restores import check_recovery_directory
 from components.recovery.schedule_gaps import run_gaps
 from components.shared.settings_model import Model, Problem, check_log_retention
 
@@ -88,6 +89,9 @@ class BackupSettings(Model):
     copy_region: str | None = None
     vault_lock: VaultLock | None = None
     drill: DrillSettings = Field(default_factory=DrillSettings)
+    # Shared storage name -> the directory an AWS Backup restore wrote into its file system; the
+    # workload's access point moves there (README "Restoring a file system").
+    file_system_restores: dict[str, Annotated[str, AfterValidator(check_recovery_directory)]] = Field(default_factory=dict)
 
     @field_validator("rules")
     @classmethod

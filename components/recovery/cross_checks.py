@@ -16,10 +16,20 @@ MAINTENANCE_LEAD_MINUTES = 60
 
 
 def recovery_problems(
-    backup: BackupSettings, database: DatabaseSettings, name_prefix: str, region: str, now: datetime
+    backup: BackupSettings,
+    database: DatabaseSettings,
+    name_prefix: str,
+    region: str,
+    now: datetime,
+    storage_names: tuple[str, ...] = (),
 ) -> list[tuple[str, Problem]]:
-    """(area, problem) pairs: the copy region, rule times against the database's maintenance, restore sources."""
+    """(area, problem) pairs: the copy region, rule times against the database's maintenance, restore sources,
+    restored file systems of storage the catalog has."""
     problems: list[tuple[str, Problem]] = []
+    for name in backup.file_system_restores:
+        if name not in storage_names:
+            known = ", ".join(storage_names) or "none"
+            problems.append(("backup", Problem(("fileSystemRestores", name), f"no shared storage of that name; the catalog has {known}")))
     if backup.copy_region == region:
         problems.append(("backup", Problem(("copyRegion",), f"is the stack's own region {region}; a copy must survive losing it")))
     for name, rule in backup.rules.items():

@@ -18,6 +18,7 @@ from tools.plan_model import PlannedResource
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 DB_SNAPSHOT = "rds:ohmycoins-staging-postgres-2026-03-01-16-05"
 CACHE_SNAPSHOT = "automatic.ohmycoins-staging-redis-2026-03-01-17-00"
+FS_RESTORE = "aws-backup-restore_2026-03-02T01-12-44"
 
 
 def _plan_edited(tmp_path_factory, stack: str, edit):
@@ -30,11 +31,13 @@ def _plan_edited(tmp_path_factory, stack: str, edit):
 
 @pytest.fixture(scope="module")
 def staging_restored(tmp_path_factory):
-    """Staging with the database from a snapshot and the cache from an automatic snapshot (final snapshots on first)."""
+    """Staging with the database from a snapshot, the cache from an automatic snapshot (final snapshots on first), and
+    the agents' files from an AWS Backup restore into their file system."""
 
     def edit(config):
         config["ohmycoins:database"].update(finalSnapshot=True, restoreFrom={"snapshot": DB_SNAPSHOT})
         config["ohmycoins:cache"].update(finalSnapshot=True, restoreFrom={"snapshot": CACHE_SNAPSHOT})
+        config["ohmycoins:backup"]["fileSystemRestores"] = {"agent-artifacts": FS_RESTORE}
 
     return _plan_edited(tmp_path_factory, "staging", edit)
 
@@ -78,6 +81,34 @@ def test_the_cache_restores_from_a_snapshot_beside_the_old_group_and_keeps_its_s
     assert group.inputs["snapshotName"] == CACHE_SNAPSHOT
     assert staging_restored.named("cache-auth-secret").inputs["name"] == "ohmycoins-staging-redis-auth"
     assert staging_restored.named("cache-subnets").inputs["name"] == "ohmycoins-staging-redis"
+
+
+def test_the_agents_serve_the_restored_files_and_the_current_ones_stay_on_the_file_system(staging_plan, staging_restored):
+    point = staging_restored.named("agents-agent-artifacts-access-point")
+    assert point.inputs["rootDirectory"]["path"] == "/aws-backup-restore_2026-03-02T01-12-44/agents"
+    assert point.inputs["posixUser"] == {"uid": 1000, "gid": 1000}
+    assert point.urn in staging_restored.named("agents-task").dependencies
+    # The file system itself is untouched: the restore went into it, next to /agents.
+    before, after = staging_plan.named("agents-agent-artifacts-fs"), staging_restored.named("agents-agent-artifacts-fs")
+    assert before.inputs == after.inputs
+
+
+def test_a_restore_of_storage_the_catalog_lacks_is_refused(assert_refused):
+    assert_refused(
+        "staging",
+        set_setting("backup", "fileSystemRestores", {"reports": FS_RESTORE}),
+        "ohmycoins:backup.fileSystemRestores.reports",
+        "no shared storage of that name; the catalog has agent-artifacts",
+    )
+
+
+def test_only_aws_backups_recovery_directories_are_accepted(assert_refused):
+    assert_refused(
+        "staging",
+        set_setting("backup", "fileSystemRestores", {"agent-artifacts": "../agents"}),
+        "ohmycoins:backup.fileSystemRestores.agent-artifacts",
+        "is not a directory AWS Backup restores EFS into",
+    )
 
 
 def test_a_point_in_time_restore_of_production_keeps_protection_and_the_old_instance(production_restored):

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from components.data.database_settings import DatabaseSettings
 from components.recovery.backup_settings import BackupSettings
 from components.recovery.cross_checks import recovery_problems
+from components.recovery.file_system_restores import restored_root
 from components.recovery.schedule_gaps import run_gaps
 from tests.stack_edits import set_setting
 
@@ -160,3 +161,11 @@ def test_a_bad_backup_area_is_refused_by_key(assert_refused):
         "ohmycoins:backup.rules.daily.retentionDays",
         "outside the vault lock's 400-1095 days",
     )
+
+
+@pytest.mark.parametrize(
+    "root, restored",
+    [("/agents", "/aws-backup-restore_2026-03-02T01-12-44/agents"), ("/", "/aws-backup-restore_2026-03-02T01-12-44")],
+)
+def test_a_restored_storage_root_keeps_its_place_inside_the_recovery_directory(root, restored):
+    assert restored_root(root, "aws-backup-restore_2026-03-02T01-12-44") == restored
