@@ -84,11 +84,15 @@ def test_the_cache_restores_from_a_snapshot_beside_the_old_group_and_keeps_its_s
 
 
 def test_the_agents_serve_the_restored_files_and_the_current_ones_stay_on_the_file_system(staging_plan, staging_restored):
-    point = staging_restored.named("agents-agent-artifacts-access-point")
-    assert point.inputs["rootDirectory"]["path"] == "/aws-backup-restore_2026-03-02T01-12-44/agents"
-    assert point.inputs["posixUser"] == {"uid": 1000, "gid": 1000}
-    assert point.urn in staging_restored.named("agents-task").dependencies
-    # The file system itself is untouched: the restore went into it, next to /agents.
+    restored = staging_restored.named("agents-agent-artifacts-restored-access-point")
+    assert restored.inputs["rootDirectory"] == {"path": "/aws-backup-restore_2026-03-02T01-12-44/agents"}
+    assert restored.inputs["posixUser"] == {"uid": 1000, "gid": 1000}
+    task = staging_restored.named("agents-task")
+    assert restored.urn in task.dependencies
+    # The usual access point and the file system are untouched: the restore went in beside /agents.
+    usual = "agents-agent-artifacts-access-point"
+    assert staging_restored.named(usual).inputs == staging_plan.named(usual).inputs
+    assert staging_restored.named(usual).urn not in task.dependencies
     before, after = staging_plan.named("agents-agent-artifacts-fs"), staging_restored.named("agents-agent-artifacts-fs")
     assert before.inputs == after.inputs
 

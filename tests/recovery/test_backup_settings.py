@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from components.data.database_settings import DatabaseSettings
 from components.recovery.backup_settings import BackupSettings
 from components.recovery.cross_checks import recovery_problems
-from components.recovery.file_system_restores import restored_root
+from components.compute.workloads import SharedStorage
 from components.recovery.schedule_gaps import run_gaps
 from tests.stack_edits import set_setting
 
@@ -168,4 +168,7 @@ def test_a_bad_backup_area_is_refused_by_key(assert_refused):
     [("/agents", "/aws-backup-restore_2026-03-02T01-12-44/agents"), ("/", "/aws-backup-restore_2026-03-02T01-12-44")],
 )
 def test_a_restored_storage_root_keeps_its_place_inside_the_recovery_directory(root, restored):
-    assert restored_root(root, "aws-backup-restore_2026-03-02T01-12-44") == restored
+    storage = SharedStorage(name="s", size_gib=1, mount_path="/m", root_directory=root)
+    assert storage.restored_root is None
+    restored_storage = SharedStorage(**{**storage.__dict__, "recovery_directory": "aws-backup-restore_2026-03-02T01-12-44"})
+    assert restored_storage.restored_root == restored
