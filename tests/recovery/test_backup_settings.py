@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from components.compute.workloads import SharedStorage
 from components.data.database_settings import DatabaseSettings
 from components.recovery.backup_settings import BackupSettings
 from components.recovery.cross_checks import recovery_problems
-from components.compute.workloads import SharedStorage
 from components.recovery.schedule_gaps import run_gaps
 from tests.stack_edits import set_setting
 
