@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.observability.event_alerts import events_to_alerts
 from components.recovery.backup_settings import BackupRule, BackupSettings
 from components.recovery.roles import service_role
 from components.shared.iam_documents import document
@@ -174,30 +175,22 @@ class Backups(pulumi.ComponentResource):
                 opts=child,
             )
 
-        failures = aws.cloudwatch.EventRule(
+        events_to_alerts(
             f"{name}-failed-jobs",
-            name=f"{args.name_prefix}-backup-failures",
-            description="Backup and copy jobs of the stack's plan that failed, were aborted, expired or are partial",
-            event_pattern=role.arn.apply(lambda arn: json.dumps(failed_jobs_pattern(arn))),
-            tags={"Name": f"{args.name_prefix}-backup-failures"},
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-failed-jobs-to-alerts",
-            rule=failures.name,
-            arn=args.alert_topic_arn,
-            input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
-                input_paths={
-                    "kind": "$.detail-type",
-                    "state": "$.detail.state",
-                    "resource": "$.detail.resourceArn",
-                    "message": "$.detail.statusMessage",
-                    "account": "$.account",
-                    "region": "$.region",
-                },
-                input_template='"AWS Backup: <kind> <state> for <resource> in <account>/<region>: <message>"',
-            ),
-            opts=child,
+            f"{args.name_prefix}-backup-failures",
+            "Backup and copy jobs of the stack's plan that failed, were aborted, expired or are partial",
+            role.arn.apply(lambda arn: json.dumps(failed_jobs_pattern(arn))),
+            args.alert_topic_arn,
+            {
+                "kind": "$.detail-type",
+                "state": "$.detail.state",
+                "resource": "$.detail.resourceArn",
+                "message": "$.detail.statusMessage",
+                "account": "$.account",
+                "region": "$.region",
+            },
+            "AWS Backup: <kind> <state> for <resource> in <account>/<region>: <message>",
+            parent=self,
         )
 
         self.vault_name = vault.name

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.ecs.schedule import scheduler_cron
+from components.observability.event_alerts import events_to_alerts
 from components.recovery.backup_settings import DrillSettings
 from components.recovery.drill_definition import PURPOSE_TAG, DrillTarget, drill_definition
 from components.recovery.roles import service_role
@@ -214,23 +215,15 @@ class RestoreDrill(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[start]),
         )
 
-        unreported = aws.cloudwatch.EventRule(
+        events_to_alerts(
             f"{name}-unreported",
-            name=f"{label}-unreported",
-            description="Restore drill runs that timed out or were stopped, which the drill cannot report itself",
-            event_pattern=machine.arn.apply(lambda arn: json.dumps(unreported_executions_pattern(arn))),
-            tags={"Name": f"{label}-unreported"},
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-unreported-to-alerts",
-            rule=unreported.name,
-            arn=args.alert_topic_arn,
-            input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
-                input_paths={"status": "$.detail.status", "execution": "$.detail.executionArn"},
-                input_template='"Restore drill <status>: <execution>. Check that no ' + label + ' instance is left running."',
-            ),
-            opts=child,
+            f"{label}-unreported",
+            "Restore drill runs that timed out or were stopped, which the drill cannot report itself",
+            machine.arn.apply(lambda arn: json.dumps(unreported_executions_pattern(arn))),
+            args.alert_topic_arn,
+            {"status": "$.detail.status", "execution": "$.detail.executionArn"},
+            f"Restore drill <status>: <execution>. Check that no {label} instance is left running.",
+            parent=self,
         )
 
         self.state_machine_arn = machine.arn
