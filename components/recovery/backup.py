@@ -172,7 +172,9 @@ class Backups(pulumi.ComponentResource):
                 plan_id=plan.id,
                 iam_role_arn=role.arn,
                 resources=arns,
-                opts=child,
+                # AWS Backup cannot update a selection (a restore changes the database's ARN): the
+                # new one takes the old one's name, so the old one goes first; no recovery point is touched.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
             )
 
         events_to_alerts(

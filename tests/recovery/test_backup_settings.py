@@ -66,7 +66,7 @@ def test_a_cron_that_almost_never_runs_is_refused():
         run_gaps("0 3 29 2 *")
 
 
-def test_the_stack_files_validate():
+def test_one_daily_rule_is_a_valid_plan():
     assert reasons(settings()) == {}
 
 
