@@ -9,6 +9,7 @@ from components.compute.registry import ContainerRegistry, ContainerRegistryArgs
 from components.compute.workloads import IMAGES, RuntimeContext, routed, routed_ports, service_ports
 from components.data.app_secrets import AppSecrets, AppSecretsArgs
 from components.data.cache import Cache, CacheArgs
+from components.data.cache_settings import replication_group_id
 from components.data.database import Database, DatabaseArgs
 from components.data.kms import EncryptionKey, EncryptionKeyArgs
 from components.edge.edge import ClusterSite, Edge, EdgeArgs
@@ -16,11 +17,15 @@ from components.network.firewall import Firewall, FirewallArgs
 from components.network.vpc import Network, NetworkArgs
 from components.observability.alarms import Alarms, AlarmsArgs, cache_member_cluster_ids
 from components.observability.alert_topic import AlertTopic, AlertTopicArgs
+from components.recovery.backup import Backups, BackupsArgs
+from components.recovery.drill import RestoreDrill, RestoreDrillArgs
+from components.recovery.file_system_restores import restored_catalog
+from components.recovery.objectives import objectives_output, recovery_objectives
 from components.security.audit import Audit, AuditArgs
 from components.security.ci_identity import Identity, IdentityArgs
 from components.security.ci_runner import DeployRunner, DeployRunnerArgs
 from components.settings import load_settings
-from components.shared.provider import account_id, aws_provider
+from components.shared.provider import account_id, aws_provider, copy_region_provider
 from k8s.chart_values import GRAFANA_HEALTH_PATH, GRAFANA_POD_PORT
 from k8s.network_policies import NetworkContext
 from k8s.observability import Observability, ObservabilityArgs, cronjob_schedules, service_scrapes
@@ -88,6 +93,8 @@ cache = Cache(
         kms_key_arn=key.arn,
         secret_recovery_window_days=settings.secrets.recovery_window_days,
         protect=protect,
+        snapshot_name=settings.cache.restore_from.snapshot if settings.cache.restore_from else None,
+        replication_group_id=replication_group_id(settings.prefix, settings.cache.restore_from),
     ),
     opts=on_aws,
 )
@@ -154,6 +161,8 @@ runtime = RuntimeContext(
     cache_tls=cache.tls,
 )
 images = image_references(settings.apps, registry.repository_urls)
+# The catalog with shared storage moved onto any file system restore the stack names (ohmycoins:backup.fileSystemRestores).
+catalog = restored_catalog(settings.apps.catalog, settings.backup.file_system_restores)
 
 # The workload catalog on ECS Fargate, when the stack runs its apps there (otherwise on EKS, below).
 ecs = None
@@ -162,7 +171,7 @@ if settings.apps.platform == "ecs":
         "ecs",
         EcsWorkloadsArgs(
             settings=settings.apps,
-            catalog=settings.apps.catalog,
+            catalog=catalog,
             name_prefix=settings.prefix,
             region=settings.region,
             account_id=account,
@@ -260,6 +269,7 @@ if platform is not None:
 
 # The workload catalog on EKS, when the stack runs its apps there; the ALB, WAF and DNS stay the Edge's.
 k8s_apps = None
+k8s_file_systems: dict[str, SharedFileSystem] = {}
 if platform is not None and settings.apps.platform == "eks":
     k8s_file_systems = {
         item.storage.name: SharedFileSystem(
@@ -275,7 +285,7 @@ if platform is not None and settings.apps.platform == "eks":
             ),
             opts=on_aws,
         )
-        for item in settings.apps.catalog
+        for item in catalog
         if item.storage is not None
     }
     k8s_apps = KubernetesApps(
@@ -354,6 +364,44 @@ if platform is not None:
             opts=on_cluster,
         )
 
+# AWS Backup of the database and the workloads' file systems, copies to a second region, the restore drill.
+backups = Backups(
+    "backups",
+    BackupsArgs(
+        settings=settings.backup,
+        name_prefix=settings.prefix,
+        account_id=account,
+        kms_key_arn=key.arn,
+        key_deletion_window_days=settings.kms.deletion_window_days,
+        database_arn=database.instance_arn,
+        file_system_arns=[*(ecs.file_system_arns if ecs is not None else []), *(fs.file_system_arn for fs in k8s_file_systems.values())],
+        alert_topic_arn=alerts.topic_arn,
+        protect=protect,
+        copy_provider=copy_region_provider(settings),
+    ),
+    opts=on_aws,
+)
+drill = None
+if settings.backup.drill.enabled:
+    drill = RestoreDrill(
+        "restore-drill",
+        RestoreDrillArgs(
+            settings=settings.backup.drill,
+            name_prefix=settings.prefix,
+            region=settings.region,
+            account_id=account,
+            kms_key_arn=key.arn,
+            vault_name=backups.vault_name,
+            vault_arn=backups.vault_arn,
+            database_arn=database.instance_arn,
+            subnet_group_name=database.subnet_group_name,
+            security_group_id=firewall.database_security_group_id,
+            parameter_group_name=database.parameter_group_name,
+            alert_topic_arn=alerts.topic_arn,
+        ),
+        opts=on_aws,
+    )
+
 alarms = Alarms(
     "alarms",
     AlarmsArgs(
@@ -427,3 +475,10 @@ if runners is not None:
     pulumi.export("runnerScaleSets", runners.scale_set_names)
 if "grafana" in edge.site_urls:
     pulumi.export("grafanaUrl", edge.site_urls["grafana"])
+pulumi.export("backupVaultName", backups.vault_name)
+pulumi.export("backupRestoreRoleArn", backups.restore_role_arn)
+if backups.copy_vault_arn is not None:
+    pulumi.export("backupCopyVaultArn", backups.copy_vault_arn)
+if drill is not None:
+    pulumi.export("restoreDrillStateMachineArn", drill.state_machine_arn)
+pulumi.export("recoveryObjectives", objectives_output(recovery_objectives(settings.database, settings.cache, settings.backup)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pulumi
 import pulumi.runtime.config as runtime_config
@@ -29,6 +30,8 @@ from components.network.vpc_settings import NetworkSettings
 from components.observability.alarms_settings import AlarmSettings
 from components.observability.alerts_settings import AlertsSettings
 from components.observability.monitoring_settings import MonitoringSettings, grafana_problems
+from components.recovery.backup_settings import BackupSettings
+from components.recovery.cross_checks import recovery_problems
 from components.security.audit_settings import AuditSettings
 from components.security.ci_runner_settings import CiRunnerSettings, ci_runner_problems
 from components.security.ci_settings import CiSettings
@@ -56,6 +59,7 @@ AREAS: dict[str, type[Model]] = {
     "secrets": SecretsSettings,
     "database": DatabaseSettings,
     "cache": CacheSettings,
+    "backup": BackupSettings,
 }
 
 
@@ -103,6 +107,7 @@ class Settings:
     secrets: SecretsSettings
     database: DatabaseSettings
     cache: CacheSettings
+    backup: BackupSettings
     # Third-party credentials from the secure area `ohmycoins:credentials`: app-secret key -> secret value.
     credentials: Mapping[str, pulumi.Output[str]]
 
@@ -185,6 +190,13 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
         problems.append((key_path("apps", ("platform",)), "is eks, but ohmycoins:eks.enabled is false"))
 
     problems += _observability_problems(parsed)
+
+    backup, database = parsed["backup"], parsed["database"]
+    assert isinstance(backup, BackupSettings) and isinstance(database, DatabaseSettings)
+    prefix = general.name_prefix or f"{PROJECT}-{stack}"
+    storage_names = tuple(item.storage.name for item in apps.catalog if item.storage is not None)
+    recovery = recovery_problems(backup, database, prefix, region, datetime.now(UTC), storage_names)
+    problems += [(key_path(area, p.path), p.reason) for area, p in recovery]
     problems += _access_path_problems(parsed)
     return problems
 

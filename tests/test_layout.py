@@ -91,7 +91,7 @@ def test_components_holds_concern_packages_not_loose_modules():
     loose = sorted(path.name for path in (PROJECT_DIR / "components").glob("*.py"))
     assert loose == ["__init__.py", "settings.py"]
     packages = sorted(path.name for path in (PROJECT_DIR / "components").iterdir() if (path / "__init__.py").exists())
-    assert packages == ["compute", "data", "edge", "network", "observability", "security", "shared"]
+    assert packages == ["compute", "data", "edge", "network", "observability", "recovery", "security", "shared"]
 
 
 @pytest.mark.parametrize("package", sorted(p.parent for p in (PROJECT_DIR / "components").rglob("__init__.py")))

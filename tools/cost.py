@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from .compare import STACK_COMPONENT, component_label
+from .cost_recovery import selection_lines, state_machine_lines
 from .plan_model import Plan, PlannedResource
 
 PRICES_DIR = Path(__file__).resolve().parent / "prices"
@@ -503,6 +504,8 @@ PRICERS: dict[str, Pricer] = {
     "aws:codebuild/project:Project": _codebuild_project,
     "kubernetes:core/v1:PersistentVolumeClaim": _pvc,
     "kubernetes:core/v1:Service": _k8s_service,
+    "aws:backup/selection:Selection": lambda r, plan, book: selection_lines(r, plan, book, runs_per_month),
+    "aws:sfn/stateMachine:StateMachine": lambda r, plan, book: state_machine_lines(r, plan, book, runs_per_month),
 }
 
 

@@ -31,6 +31,8 @@ STATEFUL_TYPES: dict[str, str] = {
     "aws:kms/key:Key": "KMS key",
     "aws:secretsmanager/secret:Secret": "secret",
     "kubernetes:core/v1:PersistentVolumeClaim": "persistent volume",
+    "aws:backup/vault:Vault": "backup vault",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": "backup vault lock",
 }
 
 # Inputs the AWS provider marks ForceNew (terraform-provider-aws schemas behind pulumi-aws 7.x):
@@ -73,6 +75,7 @@ REPLACEMENT_INPUTS: dict[str, frozenset[str]] = {
         }
     ),
     "aws:efs/fileSystem:FileSystem": frozenset({"creationToken", "encrypted", "kmsKeyId", "performanceMode", "availabilityZoneName"}),
+    "aws:backup/vault:Vault": frozenset({"name", "kmsKeyArn"}),
 }
 
 # Changes AWS applies in place but with an outage of the database.
@@ -97,12 +100,38 @@ def disruptive_inputs(type_: str, paths: list[str]) -> list[str]:
     return sorted({top_input(p) for p in paths if top_input(p) in disruptive})
 
 
+# What deleting the old instance of these types takes: their final-snapshot inputs as the provider
+# reads them from the old state.
+FINAL_SNAPSHOT_INPUTS: dict[str, tuple[str, str | None]] = {
+    "aws:rds/instance:Instance": ("finalSnapshotIdentifier", "skipFinalSnapshot"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("finalSnapshotIdentifier", None),
+}
+RESTORE_INPUTS = frozenset({"snapshotIdentifier", "restoreToPointInTime", "snapshotName", "snapshotArns"})
+
+
+def fate_of_replaced(before: PlannedResource) -> str | None:
+    """What happens to the old database or cache when a change replaces it, read from its old inputs."""
+    if before.type not in FINAL_SNAPSHOT_INPUTS:
+        return None
+    if before.retainOnDelete:
+        return "the replaced one stays in AWS, untouched (retainOnDelete): delete it yourself once it is no longer needed"
+    snapshot_input, skip_input = FINAL_SNAPSHOT_INPUTS[before.type]
+    snapshot = before.inputs.get(snapshot_input)
+    if snapshot and not (skip_input and before.inputs.get(skip_input)):
+        return f"the replaced one is deleted after its final snapshot {snapshot}"
+    return "the replaced one is deleted WITHOUT a final snapshot: its data is lost"
+
+
 def warnings_for_change(before: PlannedResource, after: PlannedResource, paths: list[str]) -> list[str]:
     kind = STATEFUL_TYPES.get(after.type)
     warnings = []
     if forcing := replacing_inputs(after.type, paths):
         what = kind or "resource"
-        warnings.append(f"REPLACES the {what}: {', '.join(forcing)} cannot change in place (data lost unless restored)")
+        restoring = sorted(RESTORE_INPUTS & set(forcing))
+        cause = f"restored from a backup ({', '.join(restoring)})" if restoring else "data lost unless restored"
+        warnings.append(f"REPLACES the {what}: {', '.join(forcing)} cannot change in place ({cause})")
+        if fate := fate_of_replaced(before):
+            warnings.append(fate)
     elif disruptive := disruptive_inputs(after.type, paths):
         warnings.append(f"modifies the stateful {kind or 'resource'} in place, with an outage: {', '.join(disruptive)}")
     elif kind:

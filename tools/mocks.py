@@ -14,6 +14,8 @@ from typing import Any
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from .mocks_data import OUTPUTS as DATA_OUTPUTS
+from .mocks_recovery import ID_FORMAT as RECOVERY_ID_FORMAT
+from .mocks_recovery import OUTPUTS as RECOVERY_OUTPUTS
 from .mocks_workloads import ID_PREFIX as WORKLOAD_ID_PREFIX
 from .mocks_workloads import INVOKES as WORKLOAD_INVOKES
 from .mocks_workloads import OUTPUTS as WORKLOAD_OUTPUTS
@@ -123,16 +125,22 @@ class AwsMocks(Mocks):
         self.region = region
         # URN -> (id, state) of resources inside remote components, for `pulumi:pulumi:getResource`.
         self.nested_resources: dict[str, tuple[str, dict[str, Any]]] = {}
+        # Provider id -> its region: resources of a second-region provider get that region's ARNs.
+        self.provider_regions: dict[str, str] = {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.typ.startswith("pulumi:providers:"):
+            if isinstance(args.inputs.get("region"), str):
+                self.provider_regions[f"{args.name}-provider"] = args.inputs["region"]
             return f"{args.name}-provider", {}
         if not args.custom:
             remote = REMOTE_COMPONENTS.get(args.typ)
             return remote(RemoteContext(self.region, ACCOUNT_ID, self.nested_resources), args) if remote else ("", {})
         digest = _digest(f"{args.typ}::{args.name}", 17)
         prefix = ID_PREFIX.get(args.typ)
-        if prefix is None:
+        if args.typ in RECOVERY_ID_FORMAT:
+            resource_id = RECOVERY_ID_FORMAT[args.typ](args.name)
+        elif prefix is None:
             resource_id = f"{args.name}-{digest[:7]}"
         elif prefix == "":
             # KMS keys and similar have UUID ids.
@@ -141,7 +149,8 @@ class AwsMocks(Mocks):
             resource_id = f"{prefix}-{digest}"
         # Pulumi auto-names a resource `<logical>-<7 hex>` unless the program gives a name.
         physical = args.inputs.get("name") if isinstance(args.inputs.get("name"), str) else f"{args.name}-{digest[:7]}"
-        ctx = MockContext(type=args.typ, name=args.name, inputs=args.inputs, id=resource_id, physical_name=physical, region=self.region)
+        region = self.provider_regions.get((args.provider or "").rsplit("::", 1)[-1], self.region)
+        ctx = MockContext(type=args.typ, name=args.name, inputs=args.inputs, id=resource_id, physical_name=physical, region=region)
         state = {**args.inputs, "id": resource_id, "name": physical, "arn": _generic_arn(ctx)}
         special = OUTPUTS.get(args.typ)
         if special is not None:
@@ -196,4 +205,6 @@ ID_PREFIX.update(WORKLOAD_ID_PREFIX)
 OUTPUTS.update(WORKLOAD_OUTPUTS)
 # Data tier: RDS, ElastiCache, Secrets Manager, KMS alias, pulumi-random.
 OUTPUTS.update(DATA_OUTPUTS)
+# Backups and the restore drill: AWS Backup, Step Functions.
+OUTPUTS.update(RECOVERY_OUTPUTS)
 INVOKES.update(WORKLOAD_INVOKES)

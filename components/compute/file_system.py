@@ -81,10 +81,12 @@ class SharedFileSystem(pulumi.ComponentResource):
             tags={"Name": label},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
+        # The stack's AWS Backup plan (components/recovery) backs it up: EFS's own automatic backups
+        # into AWS's default vault would only duplicate them.
         aws.efs.BackupPolicy(
             f"{name}-backup",
             file_system_id=file_system.id,
-            backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="ENABLED" if args.protect else "DISABLED"),
+            backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="DISABLED"),
             opts=child,
         )
         aws.efs.FileSystemPolicy(
@@ -116,6 +118,17 @@ class SharedFileSystem(pulumi.ComponentResource):
             tags={"Name": f"{label}-access-point"},
             opts=child,
         )
+        if storage.restored_root is not None:
+            # Beside the usual one, which stays (a rollback still finds it): no creation info, so a
+            # directory that does not exist fails the mount instead of serving an empty one.
+            access_point = aws.efs.AccessPoint(
+                f"{name}-restored-access-point",
+                file_system_id=file_system.id,
+                posix_user=aws.efs.AccessPointPosixUserArgs(uid=storage.uid, gid=storage.gid),
+                root_directory=aws.efs.AccessPointRootDirectoryArgs(path=storage.restored_root),
+                tags={"Name": f"{label}-restored-access-point"},
+                opts=child,
+            )
         self.file_system_id = file_system.id
         self.file_system_arn = file_system.arn
         self.access_point_id = access_point.id

@@ -110,6 +110,14 @@ class SharedStorage:
     uid: int = 1000
     gid: int = 1000
     root_directory: str = "/"
+    # A directory AWS Backup restored this file system into (`aws-backup-restore_<time>` at its
+    # root); when set, the workload is served the restored copy of `root_directory` from there.
+    recovery_directory: str | None = None
+
+    @property
+    def restored_root(self) -> str | None:
+        """'/agents' restored into 'aws-backup-restore_x' -> '/aws-backup-restore_x/agents' (AWS Backup keeps the paths)."""
+        return None if self.recovery_directory is None else f"/{self.recovery_directory}{self.root_directory.rstrip('/')}"
 
 
 @dataclass(frozen=True)

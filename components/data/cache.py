@@ -29,6 +29,11 @@ class CacheArgs:
     kms_key_arn: pulumi.Input[str]
     secret_recovery_window_days: int
     protect: bool
+    # Create the replication group from this ElastiCache snapshot (a restore, or coming back from a
+    # final snapshot); None creates it empty.
+    snapshot_name: str | None = None
+    # The group's id when it must differ from `<prefix>-redis` (a restore beside the group it replaces).
+    replication_group_id: str | None = None
 
 
 class Cache(pulumi.ComponentResource):
@@ -46,14 +51,16 @@ class Cache(pulumi.ComponentResource):
         super().__init__("ohmycoins:cache:Cache", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        group_id = f"{args.name_prefix}-redis"
+        # Only the group itself takes a restore's id: its subnets, parameters, AUTH secret and logs stay.
+        base_id = f"{args.name_prefix}-redis"
+        group_id = args.replication_group_id or base_id
 
         subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
-            name=group_id,
+            name=base_id,
             description="Private data subnets: no route to or from the internet",
             subnet_ids=list(args.subnet_ids),
-            tags={"Name": group_id},
+            tags={"Name": base_id},
             opts=child,
         )
         parameter_group = aws.elasticache.ParameterGroup(
@@ -62,7 +69,7 @@ class Cache(pulumi.ComponentResource):
             family=settings.parameter_family,
             description=f"{args.name_prefix}: evict least-recently-used keys when memory is full",
             parameters=[aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy", value="allkeys-lru")],
-            tags={"Name": f"{group_id}-parameters"},
+            tags={"Name": f"{base_id}-parameters"},
             opts=child,
         )
 
@@ -78,11 +85,11 @@ class Cache(pulumi.ComponentResource):
         )
         secret = aws.secretsmanager.Secret(
             f"{name}-auth-secret",
-            name=f"{group_id}-auth",
-            description=f"AUTH token of the Redis replication group {group_id} (JSON key {AUTH_SECRET_KEY}); managed by Pulumi",
+            name=f"{base_id}-auth",
+            description=f"AUTH token of the Redis replication group {base_id} (JSON key {AUTH_SECRET_KEY}); managed by Pulumi",
             kms_key_id=args.kms_key_arn,
             recovery_window_in_days=args.secret_recovery_window_days,
-            tags={"Name": f"{group_id}-auth"},
+            tags={"Name": f"{base_id}-auth"},
             opts=child,
         )
         aws.secretsmanager.SecretVersion(
@@ -98,7 +105,7 @@ class Cache(pulumi.ComponentResource):
                 name=f"/aws/elasticache/{args.name_prefix}/{log_type}",
                 retention_in_days=settings.log_retention_days,
                 kms_key_id=args.kms_key_arn,
-                tags={"Name": f"{group_id}-{log_type}"},
+                tags={"Name": f"{base_id}-{log_type}"},
                 opts=child,
             )
             for log_type in LOG_TYPES
@@ -128,6 +135,7 @@ class Cache(pulumi.ComponentResource):
             snapshot_window=settings.snapshot_window,
             maintenance_window=settings.maintenance_window,
             final_snapshot_identifier=f"{group_id}-final" if settings.final_snapshot else None,
+            snapshot_name=args.snapshot_name,
             auto_minor_version_upgrade=True,
             apply_immediately=settings.apply_immediately,
             log_delivery_configurations=[

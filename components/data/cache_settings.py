@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from components.data.maintenance_windows import daily_and_weekly_overlap, daily_window, weekly_window
+from components.data.restore_settings import CacheRestore, restore_label
 from components.shared.settings_model import Model, Problem, check_log_retention
 
 _REDIS_VERSION = re.compile(r"^7\.\d+$")
@@ -17,6 +18,12 @@ _NODE_TYPE = re.compile(r"^cache\.[a-z0-9-]+\.[a-z0-9]+$")
 def redis_parameter_family(engine_version: str) -> str:
     """'7.1' -> 'redis7': ElastiCache parameter group families follow the major version."""
     return f"redis{engine_version.split('.')[0]}"
+
+
+def replication_group_id(name_prefix: str, restore: CacheRestore | None = None) -> str:
+    """`<prefix>-redis`; a restore is `<prefix>-redis-<label>` (at most 40 characters), built beside the group it replaces."""
+    base = f"{name_prefix}-redis"
+    return base if restore is None else f"{base}-{restore_label(restore)}"
 
 
 def _redis_7(version: str) -> str:
@@ -55,6 +62,8 @@ class CacheSettings(Model):
     # ElastiCache accepts AUTH tokens of 16-128 characters; fewer than 32 is too weak.
     auth_token_length: int = Field(default=64, ge=32, le=128)
     apply_immediately: bool
+    # Create the replication group from an ElastiCache snapshot (README "Restoring the cache").
+    restore_from: CacheRestore | None = None
 
     @property
     def parameter_family(self) -> str:
@@ -71,6 +80,14 @@ class CacheSettings(Model):
         if daily_and_weekly_overlap(self.snapshot_window, self.maintenance_window):
             problems.append(
                 Problem(("snapshotWindow",), f"'{self.snapshot_window}' overlaps maintenanceWindow '{self.maintenance_window}'")
+            )
+        if self.restore_from is not None and not self.final_snapshot:
+            problems.append(
+                Problem(
+                    ("restoreFrom",),
+                    "a restore replaces the replication group, and the one it replaces is deleted: set finalSnapshot "
+                    "to true and `pulumi up` first, so that it leaves a final snapshot",
+                )
             )
         return problems
 

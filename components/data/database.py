@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.data.database_settings import DatabaseSettings
+from components.data.database_settings import DatabaseSettings, database_identifier
+from components.data.restore_settings import DatabaseRestore
 from components.network.firewall import POSTGRES_PORT
 from components.shared.iam_documents import service_trust
 
@@ -28,6 +29,23 @@ def parameters(settings: DatabaseSettings) -> list[dict[str, str]]:
         "shared_preload_libraries": ("pg_stat_statements", "pending-reboot"),
     }
     return [{"name": key, "value": value, "apply_method": method} for key, (value, method) in values.items()]
+
+
+def restore_arguments(restore: DatabaseRestore | None) -> dict:
+    """The instance's inputs that create it from a snapshot or a point in time; none for a new, empty one."""
+    if restore is None:
+        return {}
+    if restore.snapshot is not None:
+        return {"snapshot_identifier": restore.snapshot}
+    point = restore.point_in_time
+    assert point is not None
+    source = (
+        {"source_db_instance_automated_backups_arn": point.source}
+        if point.source.startswith("arn:")
+        else {"source_db_instance_identifier": point.source}
+    )
+    when = {"use_latest_restorable_time": True} if point.time == "latest" else {"restore_time": point.time}
+    return {"restore_to_point_in_time": aws.rds.InstanceRestoreToPointInTimeArgs(**source, **when)}
 
 
 @dataclass(frozen=True)
@@ -54,12 +72,15 @@ class Database(pulumi.ComponentResource):
     resource_id: pulumi.Output[str]
     master_secret_arn: pulumi.Output[str]
     replica_address: pulumi.Output[str] | None
+    subnet_group_name: pulumi.Output[str]
+    parameter_group_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("ohmycoins:database:Database", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        identifier = f"{args.name_prefix}-postgres"
+        restore = settings.restore_from
+        identifier = database_identifier(args.name_prefix, restore)
         tags = {"Name": identifier}
 
         subnet_group = aws.rds.SubnetGroup(
@@ -87,13 +108,18 @@ class Database(pulumi.ComponentResource):
                 retention_in_days=settings.log_retention_days,
                 kms_key_id=args.kms_key_arn,
                 tags={"Name": f"{identifier}-{export}-logs"},
-                opts=child,
+                # A restore renames the instance; the replaced one keeps exporting here while it is kept.
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect),
             )
             for export in LOG_EXPORTS
         ]
         monitoring_role = self._monitoring_role(name, args) if settings.monitoring_interval_seconds else None
 
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=log_groups)
+        # Where stateful resources are protected, an instance replaced by a restore stays in AWS
+        # (retainOnDelete) instead of being deleted; see README "Restoring the database".
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect, depends_on=log_groups)
+        # A restored instance takes its database and master user from the backup.
+        created_empty = {"db_name": settings.database_name, "username": settings.master_username} if restore is None else {}
         instance = aws.rds.Instance(
             f"{name}-instance",
             identifier=identifier,
@@ -101,8 +127,8 @@ class Database(pulumi.ComponentResource):
             engine_version=settings.engine_version,
             instance_class=settings.instance_class,
             port=POSTGRES_PORT,
-            db_name=settings.database_name,
-            username=settings.master_username,
+            **created_empty,
+            **restore_arguments(restore),
             # RDS generates the password and keeps it in Secrets Manager, encrypted with our key.
             manage_master_user_password=True,
             master_user_secret_kms_key_id=args.kms_key_arn,
@@ -184,6 +210,8 @@ class Database(pulumi.ComponentResource):
         self.instance_arn = instance.arn
         self.resource_id = instance.resource_id
         self.master_secret_arn = instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        self.subnet_group_name = subnet_group.name
+        self.parameter_group_name = parameter_group.name
         self.register_outputs(
             {
                 "address": self.address,

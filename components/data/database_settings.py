@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
 from components.data.maintenance_windows import daily_and_weekly_overlap, daily_window, weekly_window
+from components.data.restore_settings import DatabaseRestore, restore_label
 from components.shared.settings_model import Model, Problem, check_log_retention
 
 _POSTGRES_VERSION = re.compile(r"^17(\.\d+)?$")
@@ -20,6 +22,12 @@ _RESERVED_USERS = {"rdsadmin", "rdsrepladmin", "rds_superuser", "rds_replication
 def postgres_parameter_family(engine_version: str) -> str:
     """'17' or '17.6' -> 'postgres17': the parameter group family follows the major version."""
     return f"postgres{engine_version.split('.')[0]}"
+
+
+def database_identifier(name_prefix: str, restore: DatabaseRestore | None = None) -> str:
+    """`<prefix>-postgres`; a restore is `<prefix>-postgres-<label>`, so AWS can build it beside the one it replaces."""
+    base = f"{name_prefix}-postgres"
+    return base if restore is None else f"{base}-{restore_label(restore)}"
 
 
 def _postgres_17(version: str) -> str:
@@ -77,6 +85,8 @@ class DatabaseSettings(Model):
     apply_immediately: bool
     # A read replica of this class is created when set.
     read_replica_instance_class: InstanceClass | None = None
+    # Create the instance from a snapshot or a point in time (README "Restoring the database").
+    restore_from: DatabaseRestore | None = None
 
     @field_validator("database_name", "master_username")
     @classmethod
@@ -108,6 +118,16 @@ class DatabaseSettings(Model):
             )
         if daily_and_weekly_overlap(self.backup_window, self.maintenance_window):
             problems.append(Problem(("backupWindow",), f"'{self.backup_window}' overlaps maintenanceWindow '{self.maintenance_window}'"))
+        if self.restore_from is not None:
+            problems += [Problem(("restoreFrom", *p.path), p.reason) for p in self.restore_from.restore_problems(datetime.now(UTC))]
+            if not self.final_snapshot:
+                problems.append(
+                    Problem(
+                        ("restoreFrom",),
+                        "a restore replaces the instance, and the one it replaces is deleted: set finalSnapshot to true "
+                        "and `pulumi up` first, so that it leaves a final snapshot",
+                    )
+                )
         return problems
 
     def production_problems(self) -> list[Problem]:

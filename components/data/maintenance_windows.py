@@ -50,3 +50,11 @@ def daily_and_weekly_overlap(daily: str, weekly: str) -> bool:
     week_start, week_length = weekly_window(weekly, 1)
     maintenance = _week_minutes(week_start, week_length)
     return any(_week_minutes(day * _MINUTES_PER_DAY + day_start, day_length) & maintenance for day in range(7))
+
+
+def daily_runs_meet_weekly(starts: list[int], length: int, weekly: str, lead_minutes: int = 0) -> bool:
+    """Whether jobs starting every day at `starts` (minutes of the day) and lasting `length` minutes meet a
+    weekly window, or the `lead_minutes` before it."""
+    week_start, week_length = weekly_window(weekly, 1)
+    blocked = _week_minutes(week_start - lead_minutes, week_length + lead_minutes)
+    return any(_week_minutes(day * _MINUTES_PER_DAY + start, length) & blocked for day in range(7) for start in starts)

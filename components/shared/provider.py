@@ -1,4 +1,4 @@
-"""The one explicit AWS provider: region from the stack, account from the caller's credentials."""
+"""The explicit AWS providers: the stack's region, and the second region backups are copied to; account from the credentials."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pulumi_aws as aws
 from components.settings import Settings
 
 
-def aws_provider(settings: Settings) -> aws.Provider:
+def default_tags(settings: Settings) -> aws.ProviderDefaultTagsArgs:
     """Default tags land on every taggable resource, so cost and ownership reports need no per-resource work."""
     tags = {
         **settings.general.extra_tags,
@@ -17,7 +17,19 @@ def aws_provider(settings: Settings) -> aws.Provider:
         "ManagedBy": "pulumi",
         "Stack": settings.stack,
     }
-    return aws.Provider("aws", region=settings.region, default_tags=aws.ProviderDefaultTagsArgs(tags=tags))
+    return aws.ProviderDefaultTagsArgs(tags=tags)
+
+
+def aws_provider(settings: Settings) -> aws.Provider:
+    return aws.Provider("aws", region=settings.region, default_tags=default_tags(settings))
+
+
+def copy_region_provider(settings: Settings) -> aws.Provider | None:
+    """The provider of `ohmycoins:backup.copyRegion`, tagged like the stack's; None when backups stay in the region."""
+    region = settings.backup.copy_region
+    if region is None:
+        return None
+    return aws.Provider(f"aws-{region}", region=region, default_tags=default_tags(settings))
 
 
 def account_id(provider: aws.Provider) -> pulumi.Output[str]:

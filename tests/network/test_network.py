@@ -155,14 +155,18 @@ def test_subnets_are_tagged_for_kubernetes_load_balancers(any_plan):
 @pytest.mark.parametrize("stack", ["staging", "production"])
 def test_one_explicit_provider_tags_everything(request, stack):
     plan = request.getfixturevalue(f"{stack}_plan")
-    provider = plan.one("pulumi:providers:aws")
+    provider = plan.one("pulumi:providers:aws", "aws")
     assert provider.inputs["region"] == "ap-southeast-2"
     # Provider inputs reach the provider JSON-encoded.
     tags = json.loads(provider.inputs["defaultTags"])["tags"]
     assert tags["Project"] == "ohmycoins" and tags["ManagedBy"] == "pulumi"
     assert tags["Environment"] == stack and tags["Stack"] == stack
-    aws_resources = [r for r in plan.resources if r.type.startswith("aws:")]
-    assert aws_resources and all(r.provider == provider.urn for r in aws_resources)
+    # Only the backup copies live in a second region, with a provider tagged the same.
+    others = [p for p in plan.all("pulumi:providers:aws") if p.urn != provider.urn]
+    assert all(json.loads(p.inputs["defaultTags"]) == json.loads(provider.inputs["defaultTags"]) for p in others)
+    elsewhere = {r.name for r in plan.resources if r.type.startswith("aws:") and r.provider != provider.urn}
+    assert elsewhere <= {"backups-copy-key", "backups-copy-key-alias", "backups-copy-vault", "backups-copy-vault-lock"}
+    assert len([r for r in plan.resources if r.type.startswith("aws:") and r.provider == provider.urn]) > 100
     # The account comes from the credentials: no account id in the provider's inputs.
     assert "allowedAccountIds" not in provider.inputs
 

@@ -73,3 +73,14 @@ def test_secret_inputs_are_masked_and_leaks_are_caught():
 
 def test_no_output_of_the_engine_contains_a_fake_secret(any_plan):
     assert FAKE_SECRET_PREFIX not in any_plan.to_json()
+
+
+def test_resources_of_a_second_region_provider_get_that_regions_arns():
+    from pulumi.runtime.mocks import MockResourceArgs
+
+    mocks = AwsMocks(region="ap-southeast-2")
+    mocks.new_resource(MockResourceArgs("pulumi:providers:aws", "aws-ap-southeast-4", {"region": "ap-southeast-4"}, None, None, True))
+    there = MockResourceArgs("aws:backup/vault:Vault", "copy", {"name": "v"}, "urn:x::aws-ap-southeast-4-provider", None, True)
+    here = MockResourceArgs("aws:backup/vault:Vault", "home", {"name": "v"}, "urn:x::aws-provider", None, True)
+    assert mocks.new_resource(there)[1]["arn"] == "arn:aws:backup:ap-southeast-4:123456789012:backup-vault:v"
+    assert mocks.new_resource(here)[1]["arn"] == "arn:aws:backup:ap-southeast-2:123456789012:backup-vault:v"

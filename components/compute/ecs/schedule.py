@@ -146,3 +146,33 @@ def scheduler_cron(expr: str) -> str:
         if not dom_restricted:
             day_of_month = "*"
     return f"cron({minute} {hour} {day_of_month} {_normalise(_FIELDS[3], month)} {day_of_week} *)"
+
+
+@dataclass(frozen=True)
+class CronFields:
+    """Every value each field of a valid 5-field cron matches; days of the week 0-6 from Sunday."""
+
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days_of_month: frozenset[int]
+    months: frozenset[int]
+    days_of_week: frozenset[int]
+    day_of_month_restricted: bool
+    day_of_week_restricted: bool
+
+
+def cron_fields(expr: str) -> CronFields:
+    """The values of a cron that `scheduler_cron` accepts; raises CronError like it."""
+    scheduler_cron(expr)
+    text = _MACROS.get(expr.strip().lower(), expr.strip())
+    parts = text.split()
+    values = [frozenset(_values(field, part, expr)) for field, part in zip(_FIELDS, parts, strict=True)]
+    return CronFields(
+        minutes=values[0],
+        hours=values[1],
+        days_of_month=values[2],
+        months=values[3],
+        days_of_week=frozenset(day % 7 for day in values[4]),
+        day_of_month_restricted=_restricted(_FIELDS[2], parts[2], expr),
+        day_of_week_restricted=_restricted(_FIELDS[4], parts[4], expr),
+    )

@@ -65,6 +65,7 @@ class EcsWorkload(pulumi.ComponentResource):
     log_group_name: pulumi.Output[str]
     service_name: pulumi.Output[str] | None
     schedule_arn: pulumi.Output[str] | None
+    file_system_arn: pulumi.Output[str] | None  # its shared storage, when the catalog gives it some
 
     def __init__(self, name: str, args: EcsWorkloadArgs, opts: pulumi.ResourceOptions | None = None):
         item = args.workload
@@ -100,6 +101,7 @@ class EcsWorkload(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        self.file_system_arn = self._storage.file_system_arn if self._storage is not None else None
 
         task_role = aws.iam.Role(
             f"{name}-task-role",

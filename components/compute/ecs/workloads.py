@@ -51,6 +51,7 @@ class EcsWorkloads(pulumi.ComponentResource):
     task_definition_arns: dict[str, pulumi.Output[str]]
     task_role_arns: dict[str, pulumi.Output[str]]
     log_group_names: dict[str, pulumi.Output[str]]
+    file_system_arns: list[pulumi.Output[str]]  # the workloads' shared storage, for the stack's backups
 
     def __init__(self, name: str, args: EcsWorkloadsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("ohmycoins:ecs:EcsWorkloads", name, None, opts)
@@ -141,6 +142,7 @@ class EcsWorkloads(pulumi.ComponentResource):
         self.task_definition_arns = {}
         self.task_role_arns = {}
         self.log_group_names = {}
+        self.file_system_arns = []
         for item in args.catalog:
             workload = EcsWorkload(
                 item.name,
@@ -160,6 +162,8 @@ class EcsWorkloads(pulumi.ComponentResource):
             self.log_group_names[item.name] = workload.log_group_name
             if workload.service_name is not None:
                 self.service_names[item.name] = workload.service_name
+            if workload.file_system_arn is not None:
+                self.file_system_arns.append(workload.file_system_arn)
 
         self.register_outputs(
             {
