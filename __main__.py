@@ -18,7 +18,9 @@ from components.observability.alarms import Alarms, AlarmsArgs, cache_member_clu
 from components.observability.alert_topic import AlertTopic, AlertTopicArgs
 from components.security.audit import Audit, AuditArgs
 from components.security.ci_identity import Identity, IdentityArgs
+from components.security.permissions_boundary import PermissionsBoundary, PermissionsBoundaryArgs, bound_every_role
 from components.settings import load_settings
+from components.shared.access_logs import AccessLogBucket, AccessLogBucketArgs
 from components.shared.provider import account_id, aws_provider
 from k8s.network_policies import NetworkContext
 from k8s.observability import Observability, ObservabilityArgs, cronjob_schedules, service_scrapes
@@ -30,6 +32,14 @@ provider = aws_provider(settings)
 on_aws = pulumi.ResourceOptions(providers=[provider])
 account = account_id(provider)
 protect = settings.general.protect_stateful_resources
+
+# Every IAM role registered after this line carries the stack's permissions boundary.
+boundary = PermissionsBoundary(
+    "boundary",
+    PermissionsBoundaryArgs(name_prefix=settings.prefix, region=settings.region, account_id=account, protect=protect),
+    opts=on_aws,
+)
+bound_every_role(boundary)
 
 key = EncryptionKey(
     "kms",
@@ -90,6 +100,15 @@ cache = Cache(
     opts=on_aws,
 )
 
+# Every other bucket's server access logs go here.
+access_logs = AccessLogBucket(
+    "s3-access-logs",
+    AccessLogBucketArgs(
+        name_prefix=settings.prefix, account_id=account, expiry_days=settings.buckets.access_log_expiry_days, protect=protect
+    ),
+    opts=on_aws,
+)
+
 alerts = AlertTopic(
     "alerts",
     AlertTopicArgs(settings=settings.alerts, name_prefix=settings.prefix, region=settings.region, account_id=account, kms_key_arn=key.arn),
@@ -110,6 +129,7 @@ edge = Edge(
         alb_security_group_id=firewall.alb_security_group_id,
         kms_key_arn=key.arn,
         services=routed(settings.apps.catalog),
+        access_logs=access_logs.destination,
     ),
     opts=on_aws,
 )
@@ -197,6 +217,7 @@ audit = Audit(
         alert_topic_arn=alerts.topic_arn,
         is_production=settings.is_production,
         protect=protect,
+        access_logs=access_logs.destination,
     ),
     opts=on_aws,
 )
@@ -294,6 +315,7 @@ if platform is not None:
                 topic_arn=alerts.topic_arn,
                 kms_key_arn=key.arn,
                 protect=protect,
+                access_logs=access_logs.destination,
                 apps_namespace=settings.prefix,
                 scrapes=service_scrapes(settings.apps.catalog) if apps_on_eks else (),
                 cronjob_schedules=cronjob_schedules(settings.apps.catalog) if apps_on_eks else {},

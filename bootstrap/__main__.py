@@ -1,7 +1,8 @@
-"""The account's foundation for Pulumi itself: a state bucket and a KMS key for stack secrets.
+"""The account's foundation for Pulumi itself: a state bucket, a KMS key for stack secrets, and the
+bucket that records every request to the state (S3 server access logs).
 
-Everything here is protected: losing the bucket loses every stack's state, and losing the key
-makes every stack's secrets unreadable.
+Everything here is protected: losing the bucket loses every stack's state, losing the key makes
+every stack's secrets unreadable, and the access logs are the record of who read or changed them.
 """
 
 import json
@@ -13,16 +14,24 @@ config = pulumi.Config()
 bucket_name = config.get("stateBucket") or "ohmycoins-pulumi-state"
 key_alias = config.get("secretsKeyAlias") or "alias/ohmycoins-pulumi-secrets"
 noncurrent_days = config.get_int("noncurrentVersionDays") or 90
+access_log_days = config.get_int("accessLogExpiryDays") or 365
+access_log_bucket_name = f"{bucket_name}-access-logs"
+if len(access_log_bucket_name) > 63:
+    raise pulumi.RunError(
+        f"stateBucket: '{bucket_name}' leaves no room for its access-log bucket '{access_log_bucket_name}' (S3 names: at most 63)"
+    )
 region = aws.config.region or "ap-southeast-2"
 
 kept = pulumi.ResourceOptions(protect=True)
+tags = {"Project": "ohmycoins", "ManagedBy": "pulumi", "Stack": "bootstrap"}
+account = aws.get_caller_identity_output().account_id
 
 key = aws.kms.Key(
     "secrets-key",
     description="Pulumi secrets provider and state bucket encryption for ohmycoins",
     enable_key_rotation=True,
     deletion_window_in_days=30,
-    tags={"Project": "ohmycoins", "ManagedBy": "pulumi", "Stack": "bootstrap"},
+    tags=tags,
     opts=kept,
 )
 alias = aws.kms.Alias("secrets-key-alias", name=key_alias, target_key_id=key.key_id)
@@ -30,7 +39,7 @@ alias = aws.kms.Alias("secrets-key-alias", name=key_alias, target_key_id=key.key
 bucket = aws.s3.Bucket(
     "state-bucket",
     bucket=bucket_name,
-    tags={"Project": "ohmycoins", "ManagedBy": "pulumi", "Stack": "bootstrap"},
+    tags=tags,
     opts=kept,
 )
 child = pulumi.ResourceOptions(parent=bucket)
@@ -89,7 +98,7 @@ aws.s3.BucketLifecycleConfiguration(
 )
 
 
-def tls_only(bucket_arn: str) -> str:
+def tls_only(bucket_arn: str, *statements: dict) -> str:
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -101,7 +110,8 @@ def tls_only(bucket_arn: str) -> str:
                     "Action": "s3:*",
                     "Resource": [bucket_arn, f"{bucket_arn}/*"],
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
+                },
+                *statements,
             ],
         }
     )
@@ -115,7 +125,94 @@ aws.s3.BucketPolicy(
     opts=pulumi.ResourceOptions(parent=bucket, depends_on=[access_block]),
 )
 
+# Server access logs of the state bucket. AWS supports only SSE-S3 default encryption on a log
+# destination, and a bucket must not log into itself.
+logs = aws.s3.Bucket("state-access-logs", bucket=access_log_bucket_name, tags=tags, opts=kept)
+on_logs = pulumi.ResourceOptions(parent=logs)
+aws.s3.BucketVersioning(
+    "state-access-logs-versioning",
+    bucket=logs.id,
+    versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+    opts=on_logs,
+)
+aws.s3.BucketServerSideEncryptionConfiguration(
+    "state-access-logs-encryption",
+    bucket=logs.id,
+    rules=[
+        aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+            apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="AES256"
+            )
+        )
+    ],
+    opts=on_logs,
+)
+logs_access_block = aws.s3.BucketPublicAccessBlock(
+    "state-access-logs-public-access-block",
+    bucket=logs.id,
+    block_public_acls=True,
+    block_public_policy=True,
+    ignore_public_acls=True,
+    restrict_public_buckets=True,
+    opts=on_logs,
+)
+aws.s3.BucketOwnershipControls(
+    "state-access-logs-ownership",
+    bucket=logs.id,
+    rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+    opts=on_logs,
+)
+aws.s3.BucketLifecycleConfiguration(
+    "state-access-logs-lifecycle",
+    bucket=logs.id,
+    rules=[
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-access-logs",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=access_log_days),
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=7),
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=1
+            ),
+        )
+    ],
+    opts=on_logs,
+)
+
+
+def log_delivery(values: list[str]) -> str:
+    """S3's log delivery may write the state bucket's logs, for this account and that bucket only."""
+    logs_arn, state_arn, account_id = values
+    return tls_only(
+        logs_arn,
+        {
+            "Sid": "S3ServerAccessLogDelivery",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{logs_arn}/state/*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}, "ArnEquals": {"aws:SourceArn": state_arn}},
+        },
+    )
+
+
+logs_policy = aws.s3.BucketPolicy(
+    "state-access-logs-policy",
+    bucket=logs.id,
+    policy=pulumi.Output.all(logs.arn, bucket.arn, account).apply(log_delivery),
+    opts=pulumi.ResourceOptions(parent=logs, depends_on=[logs_access_block]),
+)
+aws.s3.BucketLogging(
+    "state-bucket-access-logging",
+    bucket=bucket.bucket,
+    target_bucket=logs.bucket,
+    target_prefix="state/",
+    opts=pulumi.ResourceOptions(parent=bucket, depends_on=[logs_policy]),
+)
+
 pulumi.export("stateBucket", bucket.bucket)
+pulumi.export("stateAccessLogBucket", logs.bucket)
 pulumi.export("backendUrl", pulumi.Output.concat("s3://", bucket.bucket, f"?region={region}"))
 pulumi.export("secretsKeyArn", key.arn)
 pulumi.export("secretsProvider", alias.name.apply(lambda name: f"awskms://{name}?region={region}"))

@@ -30,6 +30,7 @@ from components.observability.alerts_settings import AlertsSettings
 from components.observability.monitoring_settings import MonitoringSettings
 from components.security.audit_settings import AuditSettings
 from components.security.ci_settings import CiSettings
+from components.shared.bucket_settings import BucketSettings
 from components.shared.general_settings import NAME_PREFIX_MAX, GeneralSettings
 from components.shared.settings_model import Model, Path, Problem, check_aws_name
 
@@ -53,6 +54,7 @@ AREAS: dict[str, type[Model]] = {
     "secrets": SecretsSettings,
     "database": DatabaseSettings,
     "cache": CacheSettings,
+    "buckets": BucketSettings,
 }
 
 
@@ -98,6 +100,7 @@ class Settings:
     secrets: SecretsSettings
     database: DatabaseSettings
     cache: CacheSettings
+    buckets: BucketSettings
     # Third-party credentials from the secure area `ohmycoins:credentials`: app-secret key -> secret value.
     credentials: Mapping[str, pulumi.Output[str]]
 
