@@ -34,7 +34,7 @@ def expected(stack: str) -> dict[str, dict]:
         ),
         "edge-access-logs": dict(
             kms=False, expiry=config["ohmycoins:edge"]["accessLogExpiryDays"], noncurrent=1, abort=1, retain=True, emptied=True
-        )
+        ),
     }
     audit = config["ohmycoins:audit"]
     for thing, switch in (("cloudtrail", "cloudTrail"), ("config", "awsConfig")):
