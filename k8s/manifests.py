@@ -19,9 +19,6 @@ PART_OF = {"app.kubernetes.io/part-of": "ohmycoins", "app.kubernetes.io/managed-
 SECRET_STORE_KIND = "ClusterSecretStore"
 ZONE_KEY = "topology.kubernetes.io/zone"
 
-# Paths the processes write to; everything else is read-only. nginx keeps its cache and pid there.
-WRITABLE_PATHS = {"backend": ("/tmp",), "frontend": ("/tmp", "/var/cache/nginx", "/var/run")}
-
 # Checkov checks that do not fit a workload on purpose; written on the object, with the reason.
 SKIP_IMAGE_DIGEST = "CKV_K8S_43=images are pinned by tag from the stack's own ECR repositories, which are tag-immutable"
 SKIP_SECRETS_AS_ENV = "CKV_K8S_35=the apps read settings from the environment; values come from External Secrets, never from a manifest"
@@ -129,9 +126,9 @@ def probes(item: Workload) -> dict:
 
 def pod_template(item: Workload, ns: str, image: Any, has_secrets: bool, restart_policy: str | None = None) -> dict:
     """Restricted-PSS pod: non-root, no escalation, no capabilities, RuntimeDefault seccomp, read-only root."""
-    writable = WRITABLE_PATHS.get(item.image, ("/tmp",))
-    volumes = [{"name": f"scratch-{i}", "emptyDir": {"sizeLimit": "256Mi"}} for i, _ in enumerate(writable)]
-    mounts = [{"name": f"scratch-{i}", "mountPath": path} for i, path in enumerate(writable)]
+    # The catalog's scratch directories (the same ones the ECS task gets); the rest of the image is read-only.
+    volumes = [{"name": f"scratch-{i}", "emptyDir": {"sizeLimit": "256Mi"}} for i, _ in enumerate(item.scratch_paths)]
+    mounts = [{"name": f"scratch-{i}", "mountPath": path} for i, path in enumerate(item.scratch_paths)]
     if item.storage is not None:
         volumes.append({"name": item.storage.name, "persistentVolumeClaim": {"claimName": item.storage.name}})
         mounts.append({"name": item.storage.name, "mountPath": item.storage.mount_path})

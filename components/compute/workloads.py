@@ -4,6 +4,10 @@ The catalog is pure data: ECS (components/compute/ecs/) and Kubernetes (k8s/work
 into their own objects. A stack changes sizes, counts and image tags through `ohmycoins:apps`
 (`apply_overrides`); nothing here knows about Pulumi or AWS.
 
+Every container runs with a read-only root filesystem on both platforms; `scratch_paths` names the
+directories a workload's process writes (each an empty, task- or pod-local volume) and `storage` its
+shared files.
+
 Sizes are in ECS terms: `cpu` in CPU units (1024 = one vCPU) and `memory` in MiB. They are the
 Fargate task size; on Kubernetes they are the container limits (`kubernetes_resources`).
 """
@@ -131,6 +135,9 @@ class Workload:
     connections: tuple[Connection, ...] = ()
     secrets: tuple[SecretRef, ...] = ()
     storage: SharedStorage | None = None
+    # Directories the process writes besides `storage`: an empty, writable volume each (ECS task
+    # storage, a Kubernetes emptyDir); everything else in the image is read-only.
+    scratch_paths: tuple[str, ...] = ()
     metrics_path: str | None = None  # Prometheus scrape path on `port`
     labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -149,6 +156,11 @@ _APP_CORE_SECRETS = app_secret("SECRET_KEY", "ENCRYPTION_KEY", "FIRST_SUPERUSER"
 
 _COLLECTOR_CPU, _COLLECTOR_MEMORY = 256, 512
 
+# Python's tempfile (uploads, the HTTP clients' caches) writes to /tmp.
+_PYTHON_SCRATCH = ("/tmp",)
+# nginx keeps its temp files, caches and pid file there.
+_NGINX_SCRATCH = ("/tmp", "/var/cache/nginx", "/var/run")
+
 
 def _collector(name: str, module: str, kind: Kind, schedule: str | None = None, credentials: tuple[str, ...] = ()) -> Workload:
     return Workload(
@@ -162,6 +174,7 @@ def _collector(name: str, module: str, kind: Kind, schedule: str | None = None, 
         env={"LOG_LEVEL": "INFO"},
         connections=("database", "cache"),
         secrets=(*_APP_CORE_SECRETS, *app_secret(*credentials), DATABASE_PASSWORD, CACHE_AUTH_TOKEN),
+        scratch_paths=_PYTHON_SCRATCH,
         labels={"app": "collectors", "collector": name},
     )
 
@@ -194,6 +207,7 @@ CATALOG: tuple[Workload, ...] = (
             DATABASE_PASSWORD,
             CACHE_AUTH_TOKEN,
         ),
+        scratch_paths=_PYTHON_SCRATCH,
         metrics_path="/metrics",
         labels={"app": "backend", "component": "api"},
     ),
@@ -209,6 +223,7 @@ CATALOG: tuple[Workload, ...] = (
         # The API URL is baked into the bundle when the image is built (Vite), so the frontend
         # gets no runtime environment; the stack exports `apiUrl` for the image build.
         route=PublicRoute(host="frontend", default=True, health_check=TargetHealthCheck(path="/")),
+        scratch_paths=_NGINX_SCRATCH,
         labels={"app": "frontend", "component": "web"},
     ),
     _collector("defillama", "app.services.collectors.glass.defillama", "job", "0 2 * * *"),
@@ -245,6 +260,7 @@ CATALOG: tuple[Workload, ...] = (
             CACHE_AUTH_TOKEN,
         ),
         storage=SharedStorage(name="agent-artifacts", size_gib=10, mount_path="/app/artifacts", root_directory="/agents"),
+        scratch_paths=_PYTHON_SCRATCH,
         metrics_path="/metrics",
         labels={"app": "agents", "component": "langgraph"},
     ),
@@ -283,6 +299,18 @@ def catalog_problems(catalog: tuple[Workload, ...]) -> list[str]:
             problems.append(f"{where}: an environment variable is both plain and secret, or repeats")
         if any(ref.source == "app" and not ref.key for ref in w.secrets):
             problems.append(f"{where}: an app secret reference needs its JSON key")
+        problems += [f"{where}: {p}" for p in _scratch_problems(w)]
+    return problems
+
+
+def _scratch_problems(w: Workload) -> list[str]:
+    mounts = [*w.scratch_paths, *([w.storage.mount_path] if w.storage else [])]
+    problems = []
+    for path in w.scratch_paths:
+        if not path.startswith("/") or path == "/" or path.endswith("/") or "//" in path or "/../" in f"{path}/":
+            problems.append(f"scratch path '{path}' must be an absolute directory other than /")
+    if len(set(mounts)) != len(mounts):
+        problems.append("a scratch path repeats, or is also the shared storage's mount path")
     return problems
 
 

@@ -126,3 +126,25 @@ def ecs_privileged(r, ctx):
     for c in as_list(parse_json(r.get("containerDefinitions"))):
         if isinstance(c, dict) and is_true(c.get("privileged")):
             yield f"container {c.get('name', '?')} is privileged"
+
+
+@resource_rule(
+    "read-only-root-filesystem",
+    "Containers run with a read-only root filesystem",
+    "AWS FSBP ECS.5 / NSA/CISA Kubernetes Hardening Guide (immutable container file systems)",
+    CATEGORY,
+    "mandatory",
+    [*WORKLOADS, ECS_TASK_DEFINITION],
+)
+def read_only_root(r, ctx):
+    if r.type == ECS_TASK_DEFINITION:
+        found = [
+            (c.get("name", "?"), c.get("readonlyRootFilesystem"))
+            for c in as_list(parse_json(r.get("containerDefinitions")))
+            if isinstance(c, dict)
+        ]
+    else:
+        found = [(c.get("name", "?"), (c.get("securityContext") or {}).get("readOnlyRootFilesystem")) for c in containers(pod_spec(r))]
+    for name, read_only in found:
+        if not is_true(read_only):
+            yield f"container {name}: the root filesystem must be read-only (mount writable volumes where it must write)"

@@ -489,4 +489,18 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
         [deployment(), cronjob(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend@sha256:" + "a" * 64), task()],
     ),
     "ecs-no-privileged": (STG, [task(privileged=True)], [task(privileged=False)]),
+    "read-only-root-filesystem": (
+        STG,
+        [
+            task(readonlyRootFilesystem=False),
+            res(t.ECS_TASK_DEFINITION, "unset", containerDefinitions=json.dumps([{"name": "app", "image": GOOD_CONTAINER["image"]}])),
+            deployment(securityContext={**RESTRICTED, "readOnlyRootFilesystem": False}),
+            cronjob(securityContext=RESTRICTED),
+        ],
+        [
+            task(readonlyRootFilesystem=True, mountPoints=[{"sourceVolume": "scratch-0", "containerPath": "/tmp", "readOnly": False}]),
+            deployment(securityContext={**RESTRICTED, "readOnlyRootFilesystem": True}),
+            cronjob(securityContext={**RESTRICTED, "readOnlyRootFilesystem": True}),
+        ],
+    ),
 }
