@@ -5,7 +5,7 @@ import pulumi
 from components.compute.ecs.workloads import EcsWorkloads, EcsWorkloadsArgs
 from components.compute.eks.cluster import KubernetesPlatform, KubernetesPlatformArgs
 from components.compute.file_system import SharedFileSystem, SharedFileSystemArgs
-from components.compute.registry import ContainerRegistry, ContainerRegistryArgs, image_references
+from components.compute.registry import ContainerRegistry, ContainerRegistryArgs, image_pins, image_references
 from components.compute.workloads import IMAGES, RuntimeContext, routed, routed_ports, service_ports
 from components.data.app_secrets import AppSecrets, AppSecretsArgs
 from components.data.cache import Cache, CacheArgs
@@ -270,6 +270,7 @@ if platform is not None and settings.apps.platform == "eks":
             namespace=settings.prefix,
             runtime=runtime,
             images=images,
+            image_pins=image_pins(settings.apps, IMAGES, registry.tags_immutable),
             app_secret_keys=app_secrets.keys,
             secret_sources={
                 "app": app_secrets.secret_arn,

@@ -398,9 +398,47 @@ def apply_overrides(catalog: tuple[Workload, ...], overrides: Mapping[str, Overr
     return tuple(result)
 
 
-def image_uri(registry: str, repository: str, tag: str) -> str:
-    """'123.dkr.ecr.ap-southeast-2.amazonaws.com', 'ohmycoins-staging-backend', 'v1' -> '<registry>/<repo>:v1'."""
-    return f"{registry.rstrip('/')}/{repository}:{tag}"
+# An image version as a stack names it: a tag, a digest, or both (the tag then only tells people which one).
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def image_digest(version: str) -> str | None:
+    """'v1.2.3@sha256:<hex>' or 'sha256:<hex>' -> 'sha256:<hex>'; a plain tag -> None."""
+    digest = version.rsplit("@", 1)[-1]
+    return digest if IMAGE_DIGEST.match(digest) else None
+
+
+def image_version_problem(version: str) -> str | None:
+    """Why `version` is neither a tag, nor a digest, nor tag@digest; None when it is one of them."""
+    tag, at, digest = version.partition("@")
+    if at and IMAGE_TAG.match(tag) and IMAGE_DIGEST.match(digest):
+        return None
+    if not at and (IMAGE_TAG.match(version) or IMAGE_DIGEST.match(version)):
+        return None
+    return (
+        f"'{version}' is not an image tag (letters, digits, '_', '.', '-'; at most 128), a digest (sha256:<64 lowercase hex>) or tag@digest"
+    )
+
+
+def image_reference_suffix(version: str) -> str:
+    """What follows the repository: '@sha256:<hex>' when the version has a digest (pulled by digest), ':<tag>' otherwise."""
+    digest = image_digest(version)
+    return f"@{digest}" if digest else f":{version}"
+
+
+def image_uri(registry: str, repository: str, version: str) -> str:
+    """'ghcr.io/owner', 'backend', 'v1' -> 'ghcr.io/owner/backend:v1'; a digest version -> '.../backend@sha256:...'."""
+    return f"{registry.rstrip('/')}/{repository}{image_reference_suffix(version)}"
+
+
+@dataclass(frozen=True)
+class ImagePin:
+    """How firmly a stack names one image: what a manifest can truthfully say about it."""
+
+    digest: bool  # pulled by digest: always the same bytes
+    registry: str | None  # an outside registry (ohmycoins:apps.imageRegistry); None: the stack's own ECR repository
+    tags_immutable: bool  # the stack's ECR repositories refuse to move a tag
 
 
 @dataclass(frozen=True)

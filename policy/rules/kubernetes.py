@@ -1,6 +1,9 @@
-"""Kubernetes pods: the restricted Pod Security Standard, limits, no host namespaces, pinned images."""
+"""Kubernetes pods and ECS containers: the restricted Pod Security Standard, limits, no host namespaces,
+read-only root filesystems, pinned images."""
 
 from __future__ import annotations
+
+import re
 
 from .base import as_list, is_false, is_true, parse_json, resource_rule
 from .types import ECS_TASK_DEFINITION, POD_SPEC_PATHS, WORKLOADS
@@ -95,6 +98,15 @@ def pod_hostpath(r, ctx):
             yield f"volume {volume.get('name', '?')} is a hostPath"
 
 
+_DIGEST_REFERENCE = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def _images(r) -> list:
+    if r.type == ECS_TASK_DEFINITION:
+        return [c.get("image", "") for c in as_list(parse_json(r.get("containerDefinitions"))) if isinstance(c, dict)]
+    return [c.get("image", "") for c in containers(pod_spec(r))]
+
+
 def _mutable_tag(image: str) -> bool:
     if "@sha256:" in image:
         return False
@@ -112,13 +124,25 @@ def _mutable_tag(image: str) -> bool:
     production_only=True,
 )
 def image_pinned(r, ctx):
-    if r.type == ECS_TASK_DEFINITION:
-        images = [c.get("image", "") for c in as_list(parse_json(r.get("containerDefinitions"))) if isinstance(c, dict)]
-    else:
-        images = [c.get("image", "") for c in containers(pod_spec(r))]
-    for image in images:
+    for image in _images(r):
         if isinstance(image, str) and image and not image.startswith("[") and _mutable_tag(image):
             yield f"image {image} has no pinned tag"
+
+
+@resource_rule(
+    "image-digest-pinned",
+    "Production runs every workload image by digest",
+    "AWS EKS Best Practices: reference images by digest / AWS FSBP ECR.2 (a tag can be moved, a digest cannot)",
+    CATEGORY,
+    "mandatory",
+    [*WORKLOADS, ECS_TASK_DEFINITION],
+    production_only=True,
+)
+def image_digest_pinned(r, ctx):
+    for image in _images(r):
+        # Unknown until the repository exists (a first preview): nothing to judge yet.
+        if isinstance(image, str) and image and not image.startswith("[") and not _DIGEST_REFERENCE.search(image):
+            yield f"image {image} is not pinned by digest (<repository>@sha256:<64 hex>)"
 
 
 @resource_rule("ecs-no-privileged", "ECS containers are not privileged", "AWS FSBP ECS.4", CATEGORY, "mandatory", [ECS_TASK_DEFINITION])

@@ -488,6 +488,19 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
         ],
         [deployment(), cronjob(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend@sha256:" + "a" * 64), task()],
     ),
+    "image-digest-pinned": (
+        PROD,
+        [
+            deployment(),
+            cronjob(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend:1.4.2@sha256:" + "A" * 64),
+            task(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend@sha256:abc"),
+        ],
+        [
+            deployment(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend@sha256:" + "0a" * 32),
+            cronjob(image="ghcr.io/marklimmage/backend:1.4.2@sha256:" + "b" * 64),
+            task(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend@sha256:" + "c" * 64),
+        ],
+    ),
     "ecs-no-privileged": (STG, [task(privileged=True)], [task(privileged=False)]),
     "read-only-root-filesystem": (
         STG,

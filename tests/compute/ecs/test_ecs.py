@@ -58,7 +58,10 @@ def test_each_workload_has_its_component_task_and_log_group_with_the_stacks_size
         assert group.inputs["kmsKeyId"] == plan.outputs["kmsKeyArn"]
         container = _containers(task)
         assert container["logConfiguration"]["options"]["awslogs-group"] == group.inputs["name"]
-        assert container["image"].endswith(f"ohmycoins-{stack}-{item.image}:{'latest' if stack == 'staging' else 'v1.0.0'}")
+        # Staging by tag; production by the digest in its stack file (tests/compute/test_images.py).
+        repository, _, version = container["image"].partition({"staging": ":", "production": "@"}[stack])
+        assert repository.endswith(f".dkr.ecr.ap-southeast-2.amazonaws.com/ohmycoins-{stack}-{item.image}")
+        assert version == "latest" if stack == "staging" else version.startswith("sha256:")
         assert container.get("command", []) == list(item.command)
 
 
