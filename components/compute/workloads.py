@@ -138,6 +138,9 @@ class Workload:
     # Directories the process writes besides `storage`: an empty, writable volume each (ECS task
     # storage, a Kubernetes emptyDir); everything else in the image is read-only.
     scratch_paths: tuple[str, ...] = ()
+    # Calls third-party services on the internet over HTTPS (exchanges, news, LLM providers, SMTP
+    # relays): needs a NAT gateway on ECS and an egress rule on Kubernetes.
+    internet_https: bool = False
     metrics_path: str | None = None  # Prometheus scrape path on `port`
     labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -175,6 +178,7 @@ def _collector(name: str, module: str, kind: Kind, schedule: str | None = None, 
         connections=("database", "cache"),
         secrets=(*_APP_CORE_SECRETS, *app_secret(*credentials), DATABASE_PASSWORD, CACHE_AUTH_TOKEN),
         scratch_paths=_PYTHON_SCRATCH,
+        internet_https=True,
         labels={"app": "collectors", "collector": name},
     )
 
@@ -208,6 +212,7 @@ CATALOG: tuple[Workload, ...] = (
             CACHE_AUTH_TOKEN,
         ),
         scratch_paths=_PYTHON_SCRATCH,
+        internet_https=True,
         metrics_path="/metrics",
         labels={"app": "backend", "component": "api"},
     ),
@@ -261,6 +266,7 @@ CATALOG: tuple[Workload, ...] = (
         ),
         storage=SharedStorage(name="agent-artifacts", size_gib=10, mount_path="/app/artifacts", root_directory="/agents"),
         scratch_paths=_PYTHON_SCRATCH,
+        internet_https=True,
         metrics_path="/metrics",
         labels={"app": "agents", "component": "langgraph"},
     ),
