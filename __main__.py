@@ -104,7 +104,12 @@ cache = Cache(
 access_logs = AccessLogBucket(
     "s3-access-logs",
     AccessLogBucketArgs(
-        name_prefix=settings.prefix, account_id=account, expiry_days=settings.buckets.access_log_expiry_days, protect=protect
+        bucket=pulumi.Output.concat(settings.prefix, "-s3-access-logs-", account),
+        source_buckets=f"{settings.prefix}-*",
+        account_id=account,
+        expiry_days=settings.buckets.access_log_expiry_days,
+        protect=protect,
+        name_tag=f"{settings.prefix}-s3-access-logs",
     ),
     opts=on_aws,
 )

@@ -6,9 +6,17 @@ every stack's secrets unreadable, and the access logs are the record of who read
 """
 
 import json
+import sys
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+
+# The access-log bucket is the main program's own kind (components/shared/access_logs.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from components.shared.access_logs import AccessLogBucket, AccessLogBucketArgs  # noqa: E402
+from components.shared.bucket import access_log_prefix  # noqa: E402
 
 config = pulumi.Config()
 bucket_name = config.get("stateBucket") or "ohmycoins-pulumi-state"
@@ -98,7 +106,7 @@ aws.s3.BucketLifecycleConfiguration(
 )
 
 
-def tls_only(bucket_arn: str, *statements: dict) -> str:
+def tls_only(bucket_arn: str) -> str:
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -110,8 +118,7 @@ def tls_only(bucket_arn: str, *statements: dict) -> str:
                     "Action": "s3:*",
                     "Resource": [bucket_arn, f"{bucket_arn}/*"],
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-                *statements,
+                }
             ],
         }
     )
@@ -125,94 +132,29 @@ aws.s3.BucketPolicy(
     opts=pulumi.ResourceOptions(parent=bucket, depends_on=[access_block]),
 )
 
-# Server access logs of the state bucket. AWS supports only SSE-S3 default encryption on a log
-# destination, and a bucket must not log into itself.
-logs = aws.s3.Bucket("state-access-logs", bucket=access_log_bucket_name, tags=tags, opts=kept)
-on_logs = pulumi.ResourceOptions(parent=logs)
-aws.s3.BucketVersioning(
-    "state-access-logs-versioning",
-    bucket=logs.id,
-    versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-    opts=on_logs,
-)
-aws.s3.BucketServerSideEncryptionConfiguration(
-    "state-access-logs-encryption",
-    bucket=logs.id,
-    rules=[
-        aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-            apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                sse_algorithm="AES256"
-            )
-        )
-    ],
-    opts=on_logs,
-)
-logs_access_block = aws.s3.BucketPublicAccessBlock(
-    "state-access-logs-public-access-block",
-    bucket=logs.id,
-    block_public_acls=True,
-    block_public_policy=True,
-    ignore_public_acls=True,
-    restrict_public_buckets=True,
-    opts=on_logs,
-)
-aws.s3.BucketOwnershipControls(
-    "state-access-logs-ownership",
-    bucket=logs.id,
-    rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-    opts=on_logs,
-)
-aws.s3.BucketLifecycleConfiguration(
-    "state-access-logs-lifecycle",
-    bucket=logs.id,
-    rules=[
-        aws.s3.BucketLifecycleConfigurationRuleArgs(
-            id="expire-access-logs",
-            status="Enabled",
-            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=access_log_days),
-            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=7),
-            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                days_after_initiation=1
-            ),
-        )
-    ],
-    opts=on_logs,
-)
-
-
-def log_delivery(values: list[str]) -> str:
-    """S3's log delivery may write the state bucket's logs, for this account and that bucket only."""
-    logs_arn, state_arn, account_id = values
-    return tls_only(
-        logs_arn,
-        {
-            "Sid": "S3ServerAccessLogDelivery",
-            "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": f"{logs_arn}/state/*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}, "ArnEquals": {"aws:SourceArn": state_arn}},
-        },
-    )
-
-
-logs_policy = aws.s3.BucketPolicy(
-    "state-access-logs-policy",
-    bucket=logs.id,
-    policy=pulumi.Output.all(logs.arn, bucket.arn, account).apply(log_delivery),
-    opts=pulumi.ResourceOptions(parent=logs, depends_on=[logs_access_block]),
+# Server access logs of the state bucket, in a bucket of the program's own kind (SSE-S3: the only
+# default encryption AWS supports on a log destination; a bucket must not log into itself).
+logs = AccessLogBucket(
+    "state-access-logs",
+    AccessLogBucketArgs(
+        bucket=access_log_bucket_name,
+        source_buckets=bucket_name,
+        account_id=account,
+        expiry_days=access_log_days,
+        protect=True,
+        name_tag=access_log_bucket_name,
+    ),
 )
 aws.s3.BucketLogging(
     "state-bucket-access-logging",
     bucket=bucket.bucket,
-    target_bucket=logs.bucket,
-    target_prefix="state/",
-    opts=pulumi.ResourceOptions(parent=bucket, depends_on=[logs_policy]),
+    target_bucket=logs.destination.bucket,
+    target_prefix=access_log_prefix(bucket.bucket),
+    opts=pulumi.ResourceOptions(parent=bucket, depends_on=[logs.destination.policy]),
 )
 
 pulumi.export("stateBucket", bucket.bucket)
-pulumi.export("stateAccessLogBucket", logs.bucket)
+pulumi.export("stateAccessLogBucket", logs.bucket_name)
 pulumi.export("backendUrl", pulumi.Output.concat("s3://", bucket.bucket, f"?region={region}"))
 pulumi.export("secretsKeyArn", key.arn)
 pulumi.export("secretsProvider", alias.name.apply(lambda name: f"awskms://{name}?region={region}"))

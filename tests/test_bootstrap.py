@@ -77,31 +77,28 @@ def test_exports_what_login_and_stack_init_need(plan):
 
 
 def test_every_request_to_the_state_is_logged_to_its_own_sse_s3_bucket(plan):
-    logs = plan.one("aws:s3/bucket:Bucket", "state-access-logs")
-    assert logs.inputs["bucket"] == "ohmycoins-pulumi-state-access-logs"
-    assert logs.protect
+    (logs,) = [b for b in plan.all("aws:s3/bucket:Bucket") if b.inputs["bucket"] == "ohmycoins-pulumi-state-access-logs"]
+    assert logs.protect and logs.retainOnDelete
+    assert plan.outputs["stateAccessLogBucket"] == "ohmycoins-pulumi-state-access-logs"
     logging = plan.one("aws:s3/bucketLogging:BucketLogging")
     assert logging.inputs == {
         "bucket": "ohmycoins-pulumi-state",
         "targetBucket": "ohmycoins-pulumi-state-access-logs",
-        "targetPrefix": "state/",
+        "targetPrefix": "ohmycoins-pulumi-state/",
     }
-    (rule,) = plan.one(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "state-access-logs-encryption"
-    ).inputs["rules"]
+    children = {r.type: r for r in plan.children(plan.one("ohmycoins:bucket:PrivateBucket"))}
+    (rule,) = children["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"].inputs["rules"]
     # The only default encryption AWS supports on a server access log destination.
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
-    block = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "state-access-logs-public-access-block").inputs
+    block = children["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"].inputs
     assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
-    (lifecycle,) = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "state-access-logs-lifecycle").inputs[
-        "rules"
-    ]
+    (lifecycle,) = children["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"].inputs["rules"]
     assert lifecycle["expiration"] == {"days": 365}
-    policy = plan.one("aws:s3/bucketPolicy:BucketPolicy", "state-access-logs-policy")
+    policy = children["aws:s3/bucketPolicy:BucketPolicy"]
     assert policy.urn in logging.dependencies
     deny, delivery = json.loads(policy.inputs["policy"])["Statement"]
     assert deny["Sid"] == "DenyInsecureTransport"
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"} and delivery["Action"] == "s3:PutObject"
-    assert delivery["Resource"] == "arn:aws:s3:::ohmycoins-pulumi-state-access-logs/state/*"
-    assert delivery["Condition"]["ArnEquals"] == {"aws:SourceArn": "arn:aws:s3:::ohmycoins-pulumi-state"}
+    assert delivery["Resource"] == "arn:aws:s3:::ohmycoins-pulumi-state-access-logs/ohmycoins-pulumi-state/*"
+    assert delivery["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:s3:::ohmycoins-pulumi-state"}
     assert set(delivery["Condition"]["StringEquals"]) == {"aws:SourceAccount"}

@@ -1,4 +1,4 @@
-"""The stack's S3 server access-log bucket: where every other bucket records who read, wrote or deleted what.
+"""An S3 server access-log bucket: where the other buckets record who read, wrote or deleted what.
 
 Its own requests are not logged (S3 would log its log deliveries into itself without end). It is
 encrypted with S3-managed keys: AWS documents SSE-S3 as the only default encryption a server access
@@ -17,18 +17,19 @@ from components.shared.bucket import AccessLogDestination, PrivateBucket, Privat
 LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 
 
-def access_log_delivery_statements(bucket_arn: str, account: str, name_prefix: str) -> list[dict[str, Any]]:
-    """S3's log delivery may write, for this account's buckets named like this stack's, under their own folder only."""
+def access_log_delivery_statements(bucket_arn: str, account: str, source_buckets: str) -> list[dict[str, Any]]:
+    """S3's log delivery may write for this account's buckets named `source_buckets` (a name or pattern),
+    each under the folder named after it."""
     return [
         {
             "Sid": "S3ServerAccessLogDelivery",
             "Effect": "Allow",
             "Principal": {"Service": LOG_DELIVERY_SERVICE},
             "Action": "s3:PutObject",
-            "Resource": f"{bucket_arn}/{name_prefix}-*",
+            "Resource": f"{bucket_arn}/{source_buckets}/*",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account},
-                "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{name_prefix}-*"},
+                "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{source_buckets}"},
             },
         }
     ]
@@ -36,14 +37,16 @@ def access_log_delivery_statements(bucket_arn: str, account: str, name_prefix: s
 
 @dataclass(frozen=True)
 class AccessLogBucketArgs:
-    name_prefix: str
+    bucket: pulumi.Input[str]  # its S3 name
+    source_buckets: str  # the names (or `<prefix>-*`) of the buckets that may log here
     account_id: pulumi.Input[str]
     expiry_days: int  # ohmycoins:buckets.accessLogExpiryDays
     protect: bool
+    name_tag: str
 
 
 class AccessLogBucket(pulumi.ComponentResource):
-    """`<prefix>-s3-access-logs-<account>`: private, SSE-S3, TLS only, expiring; `destination` is what buckets log to."""
+    """Private, SSE-S3, TLS only, versioned, expiring; `destination` is what the source buckets log to."""
 
     destination: AccessLogDestination
     bucket_name: pulumi.Output[str]
@@ -53,7 +56,7 @@ class AccessLogBucket(pulumi.ComponentResource):
         bucket = PrivateBucket(
             f"{name}-store",
             PrivateBucketArgs(
-                bucket=pulumi.Output.concat(args.name_prefix, "-s3-access-logs-", args.account_id),
+                bucket=args.bucket,
                 kms_key_arn=None,
                 lifecycle_rule_id="expire-access-logs",
                 expiry_days=args.expiry_days,
@@ -62,11 +65,11 @@ class AccessLogBucket(pulumi.ComponentResource):
                 abort_multipart_days=1,
                 access_logs=None,
                 statements=lambda arn: pulumi.Output.all(arn, args.account_id).apply(
-                    lambda v: access_log_delivery_statements(v[0], v[1], args.name_prefix)
+                    lambda v: access_log_delivery_statements(v[0], v[1], args.source_buckets)
                 ),
                 protect=args.protect,
                 force_destroy_unprotected=True,
-                tags={"Name": f"{args.name_prefix}-s3-access-logs"},
+                tags={"Name": args.name_tag},
             ),
             pulumi.ResourceOptions(parent=self),
         )

@@ -40,6 +40,11 @@ def bucket_policy(bucket_arn: str, statements: Sequence[Mapping[str, Any]] = ())
     return document(deny_insecure_transport(bucket_arn), *statements)
 
 
+def access_log_prefix(source_bucket: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Where a bucket's server access logs land in the access-log bucket: a folder named after it."""
+    return pulumi.Output.concat(source_bucket, "/")
+
+
 @dataclass(frozen=True)
 class AccessLogDestination:
     """Where a bucket's server access logs go: the stack's access-log bucket (components/shared/access_logs.py)."""
@@ -147,7 +152,7 @@ class PrivateBucket(pulumi.ComponentResource):
                 bucket=bucket.bucket,
                 target_bucket=args.access_logs.bucket,
                 # One folder per source bucket; the target's policy admits only this stack's names.
-                target_prefix=pulumi.Output.concat(bucket.bucket, "/"),
+                target_prefix=access_log_prefix(bucket.bucket),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.access_logs.policy]),
             )
         statements = args.statements(bucket.arn) if args.statements is not None else []

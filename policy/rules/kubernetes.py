@@ -101,10 +101,13 @@ def pod_hostpath(r, ctx):
 _DIGEST_REFERENCE = re.compile(r"@sha256:[0-9a-f]{64}$")
 
 
-def _images(r) -> list:
+def _images(r) -> list[str]:
+    """The images of a task definition's or pod's containers; unknown ones (a first preview) left out."""
     if r.type == ECS_TASK_DEFINITION:
-        return [c.get("image", "") for c in as_list(parse_json(r.get("containerDefinitions"))) if isinstance(c, dict)]
-    return [c.get("image", "") for c in containers(pod_spec(r))]
+        images = [c.get("image") for c in as_list(parse_json(r.get("containerDefinitions"))) if isinstance(c, dict)]
+    else:
+        images = [c.get("image") for c in containers(pod_spec(r))]
+    return [image for image in images if isinstance(image, str) and image and not image.startswith("[")]
 
 
 def _mutable_tag(image: str) -> bool:
@@ -125,7 +128,7 @@ def _mutable_tag(image: str) -> bool:
 )
 def image_pinned(r, ctx):
     for image in _images(r):
-        if isinstance(image, str) and image and not image.startswith("[") and _mutable_tag(image):
+        if _mutable_tag(image):
             yield f"image {image} has no pinned tag"
 
 
@@ -140,8 +143,7 @@ def image_pinned(r, ctx):
 )
 def image_digest_pinned(r, ctx):
     for image in _images(r):
-        # Unknown until the repository exists (a first preview): nothing to judge yet.
-        if isinstance(image, str) and image and not image.startswith("[") and not _DIGEST_REFERENCE.search(image):
+        if not _DIGEST_REFERENCE.search(image):
             yield f"image {image} is not pinned by digest (<repository>@sha256:<64 hex>)"
 
 

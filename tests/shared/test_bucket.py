@@ -131,7 +131,7 @@ def test_only_this_stacks_buckets_may_deliver_access_logs(any_plan):
         "Effect": "Allow",
         "Principal": {"Service": "logging.s3.amazonaws.com"},
         "Action": "s3:PutObject",
-        "Resource": f"{arn}/ohmycoins-{any_plan.stack}-*",
+        "Resource": f"{arn}/ohmycoins-{any_plan.stack}-*/*",
         "Condition": {
             "StringEquals": {"aws:SourceAccount": account},
             "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::ohmycoins-{any_plan.stack}-*"},
