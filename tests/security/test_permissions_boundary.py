@@ -198,14 +198,14 @@ def unsupported_condition_keys(statement: dict) -> list[str]:
 
 
 def test_a_condition_key_the_action_lacks_is_caught():
-    # The original deploy deny: iam:PolicyARN never reaches PutRolePermissionsBoundary.
-    original = {
+    # A deny keyed on iam:PolicyARN never applies to PutRolePermissionsBoundary, which has no such key.
+    statement = {
         "Effect": "Deny",
         "Action": ["iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"],
         "Resource": "*",
         "Condition": {"ArnEquals": {"iam:PolicyARN": ["arn:aws:iam::aws:policy/AdministratorAccess"]}},
     }
-    assert unsupported_condition_keys(original) == ["iam:PutRolePermissionsBoundary has no condition key iam:PolicyARN"]
+    assert unsupported_condition_keys(statement) == ["iam:PutRolePermissionsBoundary has no condition key iam:PolicyARN"]
 
 
 def test_every_condition_key_is_one_its_actions_have(each_plan):

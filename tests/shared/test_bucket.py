@@ -103,7 +103,9 @@ def test_private_buckets_are_hardened_as_configured(request, stack):
         assert deny["Resource"] == [arn, f"{arn}/*"], name
 
 
-def test_every_bucket_but_the_access_log_bucket_logs_its_requests_there(any_plan):
+@pytest.mark.parametrize("stack", ["staging", "production", "eks_apps"])
+def test_every_bucket_but_the_access_log_bucket_logs_its_requests_there(request, stack):
+    any_plan = request.getfixturevalue(f"{stack}_plan")
     logs = parts(any_plan, any_plan.one(COMPONENT, ACCESS_LOG_BUCKET))[BUCKET]
     assert re.fullmatch(rf"ohmycoins-{any_plan.stack}-s3-access-logs-\d{{12}}", logs.inputs["bucket"])
     logged = {}
