@@ -36,7 +36,7 @@ protect = settings.general.protect_stateful_resources
 # Every IAM role registered after this line carries the stack's permissions boundary.
 boundary = PermissionsBoundary(
     "boundary",
-    PermissionsBoundaryArgs(name_prefix=settings.prefix, region=settings.region, account_id=account, protect=protect),
+    PermissionsBoundaryArgs(name_prefix=settings.prefix, stack=settings.stack, region=settings.region, account_id=account, protect=protect),
     opts=on_aws,
 )
 bound_every_role(boundary)

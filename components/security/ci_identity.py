@@ -112,14 +112,14 @@ def ci_role_name(name_prefix: str, purpose: str) -> str:
     return f"{name_prefix}-ci-{purpose}"
 
 
-def deploy_iam_statements(account: str, region: str, name_prefix: str) -> list[dict[str, Any]]:
+def deploy_iam_statements(account: str, region: str, name_prefix: str, stack: str) -> list[dict[str, Any]]:
     """IAM for `pulumi up`: this stack's roles while they keep its boundary; never the CI roles themselves.
 
     The deploy role would otherwise widen its own policy (or the other CI roles') and act through it.
     """
     ci_roles = [f"arn:aws:iam::{account}:role/{ci_role_name(name_prefix, purpose)}" for purpose in CI_ROLES]
     return [
-        *role_management_statements(account, region, name_prefix),
+        *role_management_statements(account, region, name_prefix, stack),
         *guardrail_statements(account, name_prefix),
         {"Sid": "NoChangesToTheCiRoles", "Effect": "Deny", "Action": list(CI_ROLE_WRITE_ACTIONS), "Resource": ci_roles},
     ]
@@ -182,7 +182,8 @@ class Identity(pulumi.ComponentResource):
             role=deploy.id,
             policy=account.apply(
                 lambda a: policy_document(
-                    *state_statements(settings, a, args.region, write=True), *deploy_iam_statements(a, args.region, args.name_prefix)
+                    *state_statements(settings, a, args.region, write=True),
+                    *deploy_iam_statements(a, args.region, args.name_prefix, args.stack),
                 )
             ),
             opts=child,

@@ -87,10 +87,11 @@ def _own(account: str, kind: str, name_prefix: str) -> str:
     return f"arn:aws:iam::{account}:{kind}/{name_prefix}-*"
 
 
-def role_management_statements(account: str, region: str, name_prefix: str) -> list[dict[str, Any]]:
+def role_management_statements(account: str, region: str, name_prefix: str, stack: str) -> list[dict[str, Any]]:
     """IAM writes `pulumi up` needs, fenced to this stack's names and to roles that keep its boundary."""
     boundary = boundary_policy_arn(account, name_prefix)
     own_roles = _own(account, "role", name_prefix)
+    cluster_providers = f"arn:aws:iam::{account}:oidc-provider/oidc.eks.{region}.amazonaws.com/*"
     return [
         {"Sid": "ReadIdentity", "Effect": "Allow", "Action": list(IDENTITY_READ_ACTIONS), "Resource": "*"},
         {
@@ -117,13 +118,22 @@ def role_management_statements(account: str, region: str, name_prefix: str) -> l
             "Action": "iam:CreateServiceLinkedRole",
             "Resource": f"arn:aws:iam::{account}:role/aws-service-role/*",
         },
+        # This stack's clusters' IRSA providers, told apart from other stacks' by the provider's
+        # default Stack tag (their ARNs carry no name). The GitHub provider, which the CI roles
+        # trust, is changed by an administrator only.
         {
-            # The clusters' IRSA providers; the GitHub provider is trusted by the CI roles and is
-            # changed by an administrator only.
-            "Sid": "ClusterOidcProviders",
+            "Sid": "CreateClusterOidcProviders",
+            "Effect": "Allow",
+            "Action": ["iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider"],
+            "Resource": cluster_providers,
+            "Condition": {"StringEquals": {"aws:RequestTag/Stack": stack}},
+        },
+        {
+            "Sid": "OwnClusterOidcProviders",
             "Effect": "Allow",
             "Action": "iam:*OpenIDConnectProvider*",
-            "Resource": f"arn:aws:iam::{account}:oidc-provider/oidc.eks.{region}.amazonaws.com/*",
+            "Resource": cluster_providers,
+            "Condition": {"StringEquals": {"aws:ResourceTag/Stack": stack}},
         },
     ]
 
@@ -157,12 +167,12 @@ def guardrail_statements(account: str, name_prefix: str) -> list[dict[str, Any]]
     ]
 
 
-def boundary_document(account: str, region: str, name_prefix: str) -> str:
+def boundary_document(account: str, region: str, name_prefix: str, stack: str) -> str:
     """Everything but IAM, Organizations and account settings (as PowerUserAccess), reading those,
     and the fenced IAM writes; then the guardrails."""
     return policy_document(
         {"Sid": "Services", "Effect": "Allow", "NotAction": ["account:*", "iam:*", "organizations:*"], "Resource": "*"},
-        *role_management_statements(account, region, name_prefix),
+        *role_management_statements(account, region, name_prefix, stack),
         *guardrail_statements(account, name_prefix),
     )
 
@@ -170,6 +180,7 @@ def boundary_document(account: str, region: str, name_prefix: str) -> str:
 @dataclass(frozen=True)
 class PermissionsBoundaryArgs:
     name_prefix: str
+    stack: str  # the provider's default Stack tag
     region: str
     account_id: pulumi.Input[str]
     protect: bool
@@ -189,7 +200,7 @@ class PermissionsBoundary(pulumi.ComponentResource):
             name=policy_name,
             description=f"The most any IAM role of {args.name_prefix} may do; changed by an administrator only",
             policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: boundary_document(account, args.region, args.name_prefix)
+                lambda account: boundary_document(account, args.region, args.name_prefix, args.stack)
             ),
             tags={"Name": policy_name},
             # Every role of the stack names it: IAM refuses to delete a policy in use anyway.

@@ -133,6 +133,17 @@ def test_deploy_role_changes_roles_only_while_they_keep_the_boundary(any_plan):
             assert not any(a in ("iam:*", "iam:*Role*", "*") for a in actions), sid
 
 
+def test_deploy_role_reaches_only_this_stacks_cluster_oidc_providers(any_plan):
+    document = deploy_statements(any_plan)
+    create, own = document["CreateClusterOidcProviders"], document["OwnClusterOidcProviders"]
+    for statement in (create, own):
+        # Cluster provider ARNs carry no name: the Stack tag (the provider's default tags) tells stacks apart.
+        assert statement["Resource"].endswith(":oidc-provider/oidc.eks.ap-southeast-2.amazonaws.com/*")
+    assert create["Condition"] == {"StringEquals": {"aws:RequestTag/Stack": any_plan.stack}}
+    assert own["Condition"] == {"StringEquals": {"aws:ResourceTag/Stack": any_plan.stack}}
+    assert not [s for s in document.values() if "token.actions.githubusercontent.com" in json.dumps(s.get("Resource"))]
+
+
 def test_deploy_role_cannot_touch_itself_or_the_other_ci_roles(any_plan):
     deny = deploy_statements(any_plan)["NoChangesToTheCiRoles"]
     prefix = f"ohmycoins-{any_plan.stack}"
