@@ -5,7 +5,7 @@ import pulumi
 from components.compute.ecs.workloads import EcsWorkloads, EcsWorkloadsArgs
 from components.compute.eks.cluster import KubernetesPlatform, KubernetesPlatformArgs
 from components.compute.file_system import SharedFileSystem, SharedFileSystemArgs
-from components.compute.registry import ContainerRegistry, ContainerRegistryArgs, image_references
+from components.compute.registry import ContainerRegistry, ContainerRegistryArgs, image_pins, image_references
 from components.compute.workloads import IMAGES, RuntimeContext, routed, routed_ports, service_ports
 from components.data.app_secrets import AppSecrets, AppSecretsArgs
 from components.data.cache import Cache, CacheArgs
@@ -24,7 +24,9 @@ from components.recovery.objectives import objectives_output, recovery_objective
 from components.security.audit import Audit, AuditArgs
 from components.security.ci_identity import Identity, IdentityArgs
 from components.security.ci_runner import DeployRunner, DeployRunnerArgs
+from components.security.permissions_boundary import PermissionsBoundary, PermissionsBoundaryArgs, bound_every_role
 from components.settings import load_settings
+from components.shared.access_logs import AccessLogBucket, AccessLogBucketArgs
 from components.shared.provider import account_id, aws_provider, copy_region_provider
 from k8s.chart_values import GRAFANA_HEALTH_PATH, GRAFANA_POD_PORT
 from k8s.network_policies import NetworkContext
@@ -37,6 +39,14 @@ provider = aws_provider(settings)
 on_aws = pulumi.ResourceOptions(providers=[provider])
 account = account_id(provider)
 protect = settings.general.protect_stateful_resources
+
+# Every IAM role registered after this line carries the stack's permissions boundary.
+boundary = PermissionsBoundary(
+    "boundary",
+    PermissionsBoundaryArgs(name_prefix=settings.prefix, stack=settings.stack, region=settings.region, account_id=account, protect=protect),
+    opts=on_aws,
+)
+bound_every_role(boundary)
 
 key = EncryptionKey(
     "kms",
@@ -99,6 +109,20 @@ cache = Cache(
     opts=on_aws,
 )
 
+# Every other bucket's server access logs go here.
+access_logs = AccessLogBucket(
+    "s3-access-logs",
+    AccessLogBucketArgs(
+        bucket=pulumi.Output.concat(settings.prefix, "-s3-access-logs-", account),
+        source_buckets=f"{settings.prefix}-*",
+        account_id=account,
+        expiry_days=settings.buckets.access_log_expiry_days,
+        protect=protect,
+        name_tag=f"{settings.prefix}-s3-access-logs",
+    ),
+    opts=on_aws,
+)
+
 alerts = AlertTopic(
     "alerts",
     AlertTopicArgs(settings=settings.alerts, name_prefix=settings.prefix, region=settings.region, account_id=account, kms_key_arn=key.arn),
@@ -128,6 +152,7 @@ edge = Edge(
         kms_key_arn=key.arn,
         services=routed(settings.apps.catalog),
         sites=grafana_sites,
+        access_logs=access_logs.destination,
     ),
     opts=on_aws,
 )
@@ -217,6 +242,7 @@ audit = Audit(
         alert_topic_arn=alerts.topic_arn,
         is_production=settings.is_production,
         protect=protect,
+        access_logs=access_logs.destination,
     ),
     opts=on_aws,
 )
@@ -295,6 +321,7 @@ if platform is not None and settings.apps.platform == "eks":
             namespace=settings.prefix,
             runtime=runtime,
             images=images,
+            image_pins=image_pins(settings.apps, IMAGES, registry.tags_immutable),
             app_secret_keys=app_secrets.keys,
             secret_sources={
                 "app": app_secrets.secret_arn,
@@ -340,6 +367,7 @@ if platform is not None:
                 topic_arn=alerts.topic_arn,
                 kms_key_arn=key.arn,
                 protect=protect,
+                access_logs=access_logs.destination,
                 apps_namespace=settings.prefix,
                 scrapes=service_scrapes(settings.apps.catalog) if apps_on_eks else (),
                 cronjob_schedules=cronjob_schedules(settings.apps.catalog) if apps_on_eks else {},

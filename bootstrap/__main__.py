@@ -1,28 +1,45 @@
-"""The account's foundation for Pulumi itself: a state bucket and a KMS key for stack secrets.
+"""The account's foundation for Pulumi itself: a state bucket, a KMS key for stack secrets, and the
+bucket that records every request to the state (S3 server access logs).
 
-Everything here is protected: losing the bucket loses every stack's state, and losing the key
-makes every stack's secrets unreadable.
+Everything here is protected: losing the bucket loses every stack's state, losing the key makes
+every stack's secrets unreadable, and the access logs are the record of who read or changed them.
 """
 
 import json
+import sys
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+
+# The access-log bucket is the main program's own kind (components/shared/access_logs.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from components.shared.access_logs import AccessLogBucket, AccessLogBucketArgs  # noqa: E402
+from components.shared.bucket import access_log_prefix  # noqa: E402
 
 config = pulumi.Config()
 bucket_name = config.get("stateBucket") or "ohmycoins-pulumi-state"
 key_alias = config.get("secretsKeyAlias") or "alias/ohmycoins-pulumi-secrets"
 noncurrent_days = config.get_int("noncurrentVersionDays") or 90
+access_log_days = config.get_int("accessLogExpiryDays") or 365
+access_log_bucket_name = f"{bucket_name}-access-logs"
+if len(access_log_bucket_name) > 63:
+    raise pulumi.RunError(
+        f"stateBucket: '{bucket_name}' leaves no room for its access-log bucket '{access_log_bucket_name}' (S3 names: at most 63)"
+    )
 region = aws.config.region or "ap-southeast-2"
 
 kept = pulumi.ResourceOptions(protect=True)
+tags = {"Project": "ohmycoins", "ManagedBy": "pulumi", "Stack": "bootstrap"}
+account = aws.get_caller_identity_output().account_id
 
 key = aws.kms.Key(
     "secrets-key",
     description="Pulumi secrets provider and state bucket encryption for ohmycoins",
     enable_key_rotation=True,
     deletion_window_in_days=30,
-    tags={"Project": "ohmycoins", "ManagedBy": "pulumi", "Stack": "bootstrap"},
+    tags=tags,
     opts=kept,
 )
 alias = aws.kms.Alias("secrets-key-alias", name=key_alias, target_key_id=key.key_id)
@@ -30,7 +47,7 @@ alias = aws.kms.Alias("secrets-key-alias", name=key_alias, target_key_id=key.key
 bucket = aws.s3.Bucket(
     "state-bucket",
     bucket=bucket_name,
-    tags={"Project": "ohmycoins", "ManagedBy": "pulumi", "Stack": "bootstrap"},
+    tags=tags,
     opts=kept,
 )
 child = pulumi.ResourceOptions(parent=bucket)
@@ -115,7 +132,29 @@ aws.s3.BucketPolicy(
     opts=pulumi.ResourceOptions(parent=bucket, depends_on=[access_block]),
 )
 
+# Server access logs of the state bucket, in a bucket of the program's own kind (SSE-S3: the only
+# default encryption AWS supports on a log destination; a bucket must not log into itself).
+logs = AccessLogBucket(
+    "state-access-logs",
+    AccessLogBucketArgs(
+        bucket=access_log_bucket_name,
+        source_buckets=bucket_name,
+        account_id=account,
+        expiry_days=access_log_days,
+        protect=True,
+        name_tag=access_log_bucket_name,
+    ),
+)
+aws.s3.BucketLogging(
+    "state-bucket-access-logging",
+    bucket=bucket.bucket,
+    target_bucket=logs.destination.bucket,
+    target_prefix=access_log_prefix(bucket.bucket),
+    opts=pulumi.ResourceOptions(parent=bucket, depends_on=[logs.destination.policy]),
+)
+
 pulumi.export("stateBucket", bucket.bucket)
+pulumi.export("stateAccessLogBucket", logs.bucket_name)
 pulumi.export("backendUrl", pulumi.Output.concat("s3://", bucket.bucket, f"?region={region}"))
 pulumi.export("secretsKeyArn", key.arn)
 pulumi.export("secretsProvider", alias.name.apply(lambda name: f"awskms://{name}?region={region}"))

@@ -25,6 +25,7 @@ from components.data.cache_settings import CacheSettings
 from components.data.database_settings import DatabaseSettings
 from components.data.kms_settings import KmsSettings
 from components.edge.edge_settings import EdgeSettings
+from components.network.egress import egress_problems
 from components.network.firewall_settings import FirewallSettings
 from components.network.vpc_settings import NetworkSettings
 from components.observability.alarms_settings import AlarmSettings
@@ -35,6 +36,7 @@ from components.recovery.cross_checks import recovery_problems
 from components.security.audit_settings import AuditSettings
 from components.security.ci_runner_settings import CiRunnerSettings, ci_runner_problems
 from components.security.ci_settings import CiSettings
+from components.shared.bucket_settings import BucketSettings
 from components.shared.general_settings import NAME_PREFIX_MAX, GeneralSettings
 from components.shared.settings_model import Model, Path, Problem, check_aws_name
 
@@ -60,6 +62,7 @@ AREAS: dict[str, type[Model]] = {
     "database": DatabaseSettings,
     "cache": CacheSettings,
     "backup": BackupSettings,
+    "buckets": BucketSettings,
 }
 
 
@@ -108,6 +111,7 @@ class Settings:
     database: DatabaseSettings
     cache: CacheSettings
     backup: BackupSettings
+    buckets: BucketSettings
     # Third-party credentials from the secure area `ohmycoins:credentials`: app-secret key -> secret value.
     credentials: Mapping[str, pulumi.Output[str]]
 
@@ -179,15 +183,12 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
 
     eks = parsed["eks"]
     assert isinstance(eks, EksSettings)
-    if general.environment == "production" and eks.endpoint_public_access:
-        for index in eks.open_to_internet():
-            reason = "production must not open the Kubernetes API to the whole internet"
-            problems.append((key_path("eks", ("publicAccessCidrs", index)), reason))
     if general.environment == "production":
         for area, model in parsed.items():
             problems += [(key_path(area, p.path), p.reason) for p in model.production_problems()]
     if apps.platform == "eks" and not eks.enabled:
         problems.append((key_path("apps", ("platform",)), "is eks, but ohmycoins:eks.enabled is false"))
+    problems += [(key_path(area, path), reason) for area, path, reason in egress_problems(network, apps, eks, apps.catalog)]
 
     problems += _observability_problems(parsed)
 

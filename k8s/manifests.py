@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from components.compute.eks.nodes import APPS
-from components.compute.workloads import Probe, SecretRef, Workload, kubernetes_resources
+from components.compute.workloads import ImagePin, Probe, SecretRef, Workload, kubernetes_resources
 
 # Every app container runs as this user and group (high, so it matches no host user).
 RUN_AS_USER = 10001
@@ -19,11 +19,9 @@ PART_OF = {"app.kubernetes.io/part-of": "ohmycoins", "app.kubernetes.io/managed-
 SECRET_STORE_KIND = "ClusterSecretStore"
 ZONE_KEY = "topology.kubernetes.io/zone"
 
-# Paths the processes write to; everything else is read-only. nginx keeps its cache and pid there.
-WRITABLE_PATHS = {"backend": ("/tmp",), "frontend": ("/tmp", "/var/cache/nginx", "/var/run")}
-
 # Checkov checks that do not fit a workload on purpose; written on the object, with the reason.
-SKIP_IMAGE_DIGEST = "CKV_K8S_43=images are pinned by tag from the stack's own ECR repositories, which are tag-immutable"
+# CKV_K8S_43 (image by digest) is skipped only where the stack names its image by tag, saying why that
+# is what it is (image_digest_skip).
 SKIP_SECRETS_AS_ENV = "CKV_K8S_35=the apps read settings from the environment; values come from External Secrets, never from a manifest"
 SKIP_WORKER_PROBES = (
     "CKV_K8S_8=the collector loops on a timer and listens on no port",
@@ -129,9 +127,9 @@ def probes(item: Workload) -> dict:
 
 def pod_template(item: Workload, ns: str, image: Any, has_secrets: bool, restart_policy: str | None = None) -> dict:
     """Restricted-PSS pod: non-root, no escalation, no capabilities, RuntimeDefault seccomp, read-only root."""
-    writable = WRITABLE_PATHS.get(item.image, ("/tmp",))
-    volumes = [{"name": f"scratch-{i}", "emptyDir": {"sizeLimit": "256Mi"}} for i, _ in enumerate(writable)]
-    mounts = [{"name": f"scratch-{i}", "mountPath": path} for i, path in enumerate(writable)]
+    # The catalog's scratch directories (the same ones the ECS task gets); the rest of the image is read-only.
+    volumes = [{"name": f"scratch-{i}", "emptyDir": {"sizeLimit": "256Mi"}} for i, _ in enumerate(item.scratch_paths)]
+    mounts = [{"name": f"scratch-{i}", "mountPath": path} for i, path in enumerate(item.scratch_paths)]
     if item.storage is not None:
         volumes.append({"name": item.storage.name, "persistentVolumeClaim": {"claimName": item.storage.name}})
         mounts.append({"name": item.storage.name, "mountPath": item.storage.mount_path})
@@ -193,8 +191,24 @@ def pod_template(item: Workload, ns: str, image: Any, has_secrets: bool, restart
     return {"metadata": template_meta, "spec": spec}
 
 
-def _skips(item: Workload, has_secrets: bool) -> dict[str, str]:
-    skips = [SKIP_IMAGE_DIGEST]
+def image_digest_skip(pin: ImagePin) -> str | None:
+    """Checkov's CKV_K8S_43 skip for an image the stack names by tag, true for that stack; None when pulled by digest."""
+    if pin.digest:
+        return None
+    if pin.registry is not None:
+        return (
+            f"CKV_K8S_43=this stack pulls its images by tag from {pin.registry} (ohmycoins:apps.imageRegistry); production requires digests"
+        )
+    if pin.tags_immutable:
+        return "CKV_K8S_43=pinned by tag in this stack's ECR repository, which is tag-immutable: the tag always names the same image"
+    return (
+        "CKV_K8S_43=this stack runs its images by tag from its tag-mutable ECR repositories (ohmycoins:apps.imageTags); "
+        "production requires digests"
+    )
+
+
+def _skips(item: Workload, has_secrets: bool, pin: ImagePin) -> dict[str, str]:
+    skips = [skip for skip in (image_digest_skip(pin),) if skip]
     if has_secrets:
         skips.append(SKIP_SECRETS_AS_ENV)
     if item.kind == "worker":
@@ -202,7 +216,7 @@ def _skips(item: Workload, has_secrets: bool) -> dict[str, str]:
     return checkov_skips(*skips)
 
 
-def deployment(item: Workload, ns: str, image: Any, has_secrets: bool) -> dict:
+def deployment(item: Workload, ns: str, image: Any, has_secrets: bool, pin: ImagePin) -> dict:
     spec: dict[str, Any] = {
         "revisionHistoryLimit": 5,
         "selector": {"matchLabels": selector(item)},
@@ -216,13 +230,13 @@ def deployment(item: Workload, ns: str, image: Any, has_secrets: bool) -> dict:
         spec["strategy"] = {"type": "Recreate"}
     else:
         spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
-    return {"metadata": metadata(item.name, ns, pod_labels(item), _skips(item, has_secrets)), "spec": spec}
+    return {"metadata": metadata(item.name, ns, pod_labels(item), _skips(item, has_secrets, pin)), "spec": spec}
 
 
-def cron_job(item: Workload, ns: str, image: Any, has_secrets: bool) -> dict:
+def cron_job(item: Workload, ns: str, image: Any, has_secrets: bool, pin: ImagePin) -> dict:
     assert item.schedule is not None
     return {
-        "metadata": metadata(item.name, ns, pod_labels(item), _skips(item, has_secrets)),
+        "metadata": metadata(item.name, ns, pod_labels(item), _skips(item, has_secrets, pin)),
         "spec": {
             "schedule": item.schedule,
             "timeZone": "Etc/UTC",

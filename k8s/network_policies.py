@@ -27,8 +27,6 @@ CALLS = {
     "agents": ("backend",),
     "backend": ("agents",),
 }
-# Who calls third-party APIs on 443 (exchanges, news, LLM providers, SMTP relays over HTTPS).
-INTERNET_HTTPS = ("collectors", "agents", "backend")
 
 
 def _group(item: Workload) -> str:
@@ -102,7 +100,7 @@ def workload_policy(item: Workload, catalog: Sequence[Workload], ctx: NetworkCon
     callees = [w for w in catalog if w.port is not None and (w.name in CALLS.get(group, ()) or _group(w) in CALLS.get(group, ()))]
     for callee in callees:
         egress.append({"to": [{"podSelector": {"matchLabels": selector(callee)}}], "ports": _tcp(callee.port)})  # type: ignore[arg-type]
-    if group in INTERNET_HTTPS:
+    if item.internet_https:
         egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [ctx.vpc_cidr]}}], "ports": _tcp(HTTPS_PORT)})
     spec: dict[str, Any] = {"podSelector": {"matchLabels": selector(item)}, "policyTypes": ["Ingress", "Egress"]}
     if ingress:

@@ -20,7 +20,7 @@ import pulumi_random as random
 from components.compute.eks.irsa import IrsaRole, IrsaRoleArgs
 from components.compute.workloads import Workload
 from components.observability.monitoring_settings import MonitoringSettings
-from components.shared.bucket import PrivateBucket, PrivateBucketArgs
+from components.shared.bucket import AccessLogDestination, PrivateBucket, PrivateBucketArgs
 from components.shared.iam_documents import policy_document
 
 from . import manifests
@@ -100,6 +100,8 @@ class ObservabilityArgs:
     # The stack key: encrypts the alert topic and the Loki bucket.
     kms_key_arn: pulumi.Input[str]
     protect: bool
+    # The stack's S3 access-log bucket (the Loki bucket logs its requests there).
+    access_logs: AccessLogDestination
     # Where the apps run on EKS and what Prometheus scrapes there (empty when apps run on ECS).
     apps_namespace: str = "apps"
     scrapes: Sequence[ServiceScrape] = ()
@@ -300,6 +302,7 @@ class Observability(pulumi.ComponentResource):
                 # The compactor deletes expired chunks; versioning keeps them a week longer.
                 noncurrent_version_days=7,
                 abort_multipart_days=1,
+                access_logs=args.access_logs,
                 protect=args.protect,
                 tags={"Name": f"{args.name_prefix}-loki"},
             ),

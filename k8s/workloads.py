@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.compute.workloads import RuntimeContext, Workload, plain_environment, secrets_for
+from components.compute.workloads import ImagePin, RuntimeContext, Workload, plain_environment, secrets_for
 
 from . import manifests
 from .network_policies import NetworkContext, network_policies
@@ -27,8 +27,10 @@ class KubernetesAppsArgs:
     catalog: tuple[Workload, ...]
     namespace: str
     runtime: RuntimeContext
-    # image repository name ("backend") -> full image reference with tag
+    # image repository name ("backend") -> full image reference with tag or digest
     images: Mapping[str, pulumi.Input[str]]
+    # image repository name -> how the stack names it (components.compute.registry.image_pins)
+    image_pins: Mapping[str, ImagePin]
     app_secret_keys: Sequence[str]
     # SecretRef source ("app", "database-password", "cache-auth-token") -> Secrets Manager ARN
     secret_sources: Mapping[str, pulumi.Input[str]]
@@ -109,11 +111,12 @@ class KubernetesApps(pulumi.ComponentResource):
         if claim is not None:
             needs.append(claim)
         image = args.images[item.image]
+        pin = args.image_pins[item.image]
         after = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=needs))
         if item.kind == "job":
-            k8s.batch.v1.CronJob(f"{prefix}-cronjob", **manifests.cron_job(item, ns, image, bool(refs)), opts=after)
+            k8s.batch.v1.CronJob(f"{prefix}-cronjob", **manifests.cron_job(item, ns, image, bool(refs), pin), opts=after)
             return
-        deployment = k8s.apps.v1.Deployment(f"{prefix}-deployment", **manifests.deployment(item, ns, image, bool(refs)), opts=after)
+        deployment = k8s.apps.v1.Deployment(f"{prefix}-deployment", **manifests.deployment(item, ns, image, bool(refs), pin), opts=after)
         if item.kind != "service" or item.port is None:
             return
         service = k8s.core.v1.Service(f"{prefix}-service", **manifests.service(item, ns), opts=in_ns)

@@ -27,22 +27,30 @@ def test_it_is_its_own_pulumi_project():
 
 
 def test_state_bucket_is_versioned_encrypted_private_and_protected(plan):
-    bucket = plan.one("aws:s3/bucket:Bucket")
+    bucket = plan.one("aws:s3/bucket:Bucket", "state-bucket")
     key = plan.one("aws:kms/key:Key")
     assert bucket.protect and key.protect
     assert bucket.inputs["bucket"] == "ohmycoins-pulumi-state"
     assert bucket.inputs.get("forceDestroy") in (None, False)
-    assert plan.one("aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"]["status"] == "Enabled"
-    (rule,) = plan.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs["rules"]
+    assert (
+        plan.one("aws:s3/bucketVersioning:BucketVersioning", "state-bucket-versioning").inputs["versioningConfiguration"]["status"]
+        == "Enabled"
+    )
+    (rule,) = plan.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "state-bucket-encryption"
+    ).inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
     assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"].startswith("arn:aws:kms:ap-southeast-2:")
-    block = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    block = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "state-bucket-public-access-block").inputs
     assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
-    assert plan.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+    assert (
+        plan.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "state-bucket-ownership").inputs["rule"]["objectOwnership"]
+        == "BucketOwnerEnforced"
+    )
 
 
 def test_bucket_policy_denies_anything_but_tls(plan):
-    policy = json.loads(plan.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    policy = json.loads(plan.one("aws:s3/bucketPolicy:BucketPolicy", "state-bucket-policy").inputs["policy"])
     (statement,) = policy["Statement"]
     assert statement["Effect"] == "Deny" and statement["Principal"] == "*" and statement["Action"] == "s3:*"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -58,7 +66,7 @@ def test_secrets_key_rotates_and_has_the_alias_the_stacks_use(plan):
     for stack in ("staging", "production"):
         ci = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"].get("ohmycoins:ci", {})
         if ci:
-            assert ci["stateBucket"] == plan.one("aws:s3/bucket:Bucket").inputs["bucket"]
+            assert ci["stateBucket"] == plan.one("aws:s3/bucket:Bucket", "state-bucket").inputs["bucket"]
             assert ci["secretsProviderKeyAlias"] == alias.inputs["name"]
 
 
@@ -66,3 +74,31 @@ def test_exports_what_login_and_stack_init_need(plan):
     assert plan.outputs["backendUrl"] == "s3://ohmycoins-pulumi-state?region=ap-southeast-2"
     assert plan.outputs["secretsProvider"] == "awskms://alias/ohmycoins-pulumi-secrets?region=ap-southeast-2"
     assert plan.outputs["secretsKeyArn"].startswith("arn:aws:kms:")
+
+
+def test_every_request_to_the_state_is_logged_to_its_own_sse_s3_bucket(plan):
+    (logs,) = [b for b in plan.all("aws:s3/bucket:Bucket") if b.inputs["bucket"] == "ohmycoins-pulumi-state-access-logs"]
+    assert logs.protect and logs.retainOnDelete
+    assert plan.outputs["stateAccessLogBucket"] == "ohmycoins-pulumi-state-access-logs"
+    logging = plan.one("aws:s3/bucketLogging:BucketLogging")
+    assert logging.inputs == {
+        "bucket": "ohmycoins-pulumi-state",
+        "targetBucket": "ohmycoins-pulumi-state-access-logs",
+        "targetPrefix": "ohmycoins-pulumi-state/",
+    }
+    children = {r.type: r for r in plan.children(plan.one("ohmycoins:bucket:PrivateBucket"))}
+    (rule,) = children["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"].inputs["rules"]
+    # The only default encryption AWS supports on a server access log destination.
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    block = children["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"].inputs
+    assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    (lifecycle,) = children["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"].inputs["rules"]
+    assert lifecycle["expiration"] == {"days": 365}
+    policy = children["aws:s3/bucketPolicy:BucketPolicy"]
+    assert policy.urn in logging.dependencies
+    deny, delivery = json.loads(policy.inputs["policy"])["Statement"]
+    assert deny["Sid"] == "DenyInsecureTransport"
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"} and delivery["Action"] == "s3:PutObject"
+    assert delivery["Resource"] == "arn:aws:s3:::ohmycoins-pulumi-state-access-logs/ohmycoins-pulumi-state/*"
+    assert delivery["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:s3:::ohmycoins-pulumi-state"}
+    assert set(delivery["Condition"]["StringEquals"]) == {"aws:SourceAccount"}

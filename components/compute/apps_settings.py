@@ -9,22 +9,31 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from components.compute.ecs.fargate import fargate_size_problem
-from components.compute.workloads import CATALOG, IMAGES, WORKLOAD_NAMES, Override, Workload, apply_overrides
+from components.compute.workloads import (
+    CATALOG,
+    IMAGES,
+    WORKLOAD_NAMES,
+    Override,
+    Workload,
+    apply_overrides,
+    image_digest,
+    image_version_problem,
+)
 from components.edge.edge_settings import EdgeSettings
 from components.shared.settings_model import Model, Problem, check_log_retention
 
-# What OCI registries accept as a tag.
-_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _REGISTRY = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$")
 
 
-def _tag(value: str) -> str:
-    if not _TAG.match(value):
-        raise ValueError(f"'{value}' is not an image tag (letters, digits, '_', '.', '-'; at most 128)")
+def _version(value: str) -> str:
+    problem = image_version_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
-ImageTag = Annotated[str, AfterValidator(_tag)]
+# A tag (`v1.2.3`), a digest (`sha256:<64 hex>`) or both (`v1.2.3@sha256:...`, pulled by the digest).
+ImageVersion = Annotated[str, AfterValidator(_version)]
 
 
 class WorkloadOverride(Model):
@@ -46,9 +55,10 @@ class AppsSettings(Model):
     # ecs: Fargate services, scheduled tasks and EFS (components/compute/ecs/);
     # eks: Deployments, CronJobs and PVCs on the EKS cluster (k8s/workloads.py).
     platform: Literal["ecs", "eks"]
-    # Tag of every image; `imageTags` overrides it per image repository (backend, frontend).
-    image_tag: ImageTag
-    image_tags: dict[str, ImageTag] = Field(default_factory=dict)
+    # Version of every image; `imageTags` overrides it per image repository (backend, frontend).
+    # Production runs every image by digest (`production_problems`).
+    image_tag: ImageVersion
+    image_tags: dict[str, ImageVersion] = Field(default_factory=dict)
     # Registry the images are pulled from; absent: the stack's own ECR repositories.
     image_registry: str | None = None
     # ECR lifecycle: keep this many most recent images per repository.
@@ -92,11 +102,28 @@ class AppsSettings(Model):
         for image in self.image_tags:
             if image not in IMAGES:
                 problems.append(Problem(("imageTags", image), f"no image named '{image}'; the images are {', '.join(IMAGES)}"))
+        sharing = [image for image in IMAGES if image not in self.image_tags]
+        if image_digest(self.image_tag) and len(sharing) > 1:
+            reason = f"a digest names one image, but {', '.join(sharing)} would all use it; set each under imageTags.<image>"
+            problems.append(Problem(("imageTag",), reason))
         for name, change in self.workloads.items():
             if name not in WORKLOAD_NAMES:
                 problems.append(Problem(("workloads", name), f"no workload named '{name}'; the catalog has {', '.join(WORKLOAD_NAMES)}"))
                 continue
             problems += _override_problems(name, change, self.platform)
+        return problems
+
+    def production_problems(self) -> list[Problem]:
+        """Production runs exactly the image that was tested: every image by digest, on either platform."""
+        problems: list[Problem] = []
+        for image in IMAGES:
+            if image_digest(self.image_tag_of(image)) is None:
+                key: tuple[str, ...] = ("imageTags", image) if image in self.image_tags else ("imageTag",)
+                reason = (
+                    f"production runs images by digest: set ohmycoins:apps.imageTags.{image} to "
+                    f"'<tag>@sha256:<64 hex>' (the digest the image build pushed; see README \"Images by digest\")"
+                )
+                problems.append(Problem(key, reason))
         return problems
 
 

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.apps_settings import AppsSettings
-from components.compute.workloads import image_uri
+from components.compute.workloads import ImagePin, image_digest, image_reference_suffix, image_uri
 
 UNTAGGED_EXPIRY_DAYS = 7
 
@@ -30,8 +30,18 @@ def image_references(apps: AppsSettings, repository_urls: Mapping[str, pulumi.In
     return {
         image: image_uri(apps.image_registry, image, apps.image_tag_of(image))
         if apps.image_registry is not None
-        else pulumi.Output.concat(url, ":", apps.image_tag_of(image))
+        else pulumi.Output.concat(url, image_reference_suffix(apps.image_tag_of(image)))
         for image, url in repository_urls.items()
+    }
+
+
+def image_pins(apps: AppsSettings, images: Sequence[str], tags_immutable: bool) -> dict[str, ImagePin]:
+    """Image -> how the stack names it (for what the Kubernetes manifests may claim about it)."""
+    return {
+        image: ImagePin(
+            digest=image_digest(apps.image_tag_of(image)) is not None, registry=apps.image_registry, tags_immutable=tags_immutable
+        )
+        for image in images
     }
 
 
@@ -66,12 +76,14 @@ class ContainerRegistry(pulumi.ComponentResource):
 
     repository_arns: dict[str, pulumi.Output[str]]
     repository_urls: dict[str, pulumi.Output[str]]
+    tags_immutable: bool
 
     def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("ohmycoins:ecs:ContainerRegistry", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.repository_arns = {}
         self.repository_urls = {}
+        self.tags_immutable = args.immutable_tags
         for image in args.images:
             repository = aws.ecr.Repository(
                 f"{name}-{image}",

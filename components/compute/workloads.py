@@ -4,6 +4,10 @@ The catalog is pure data: ECS (components/compute/ecs/) and Kubernetes (k8s/work
 into their own objects. A stack changes sizes, counts and image tags through `ohmycoins:apps`
 (`apply_overrides`); nothing here knows about Pulumi or AWS.
 
+Every container runs with a read-only root filesystem on both platforms; `scratch_paths` names the
+directories a workload's process writes (each an empty, task- or pod-local volume) and `storage` its
+shared files.
+
 Sizes are in ECS terms: `cpu` in CPU units (1024 = one vCPU) and `memory` in MiB. They are the
 Fargate task size; on Kubernetes they are the container limits (`kubernetes_resources`).
 """
@@ -139,6 +143,12 @@ class Workload:
     connections: tuple[Connection, ...] = ()
     secrets: tuple[SecretRef, ...] = ()
     storage: SharedStorage | None = None
+    # Directories the process writes besides `storage`: an empty, writable volume each (ECS task
+    # storage, a Kubernetes emptyDir); everything else in the image is read-only.
+    scratch_paths: tuple[str, ...] = ()
+    # Calls third-party services on the internet over HTTPS (exchanges, news, LLM providers, SMTP
+    # relays): needs a NAT gateway on ECS and an egress rule on Kubernetes.
+    internet_https: bool = False
     metrics_path: str | None = None  # Prometheus scrape path on `port`
     labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -157,6 +167,11 @@ _APP_CORE_SECRETS = app_secret("SECRET_KEY", "ENCRYPTION_KEY", "FIRST_SUPERUSER"
 
 _COLLECTOR_CPU, _COLLECTOR_MEMORY = 256, 512
 
+# Python's tempfile (uploads, the HTTP clients' caches) writes to /tmp.
+_PYTHON_SCRATCH = ("/tmp",)
+# nginx keeps its temp files, caches and pid file there.
+_NGINX_SCRATCH = ("/tmp", "/var/cache/nginx", "/var/run")
+
 
 def _collector(name: str, module: str, kind: Kind, schedule: str | None = None, credentials: tuple[str, ...] = ()) -> Workload:
     return Workload(
@@ -170,6 +185,8 @@ def _collector(name: str, module: str, kind: Kind, schedule: str | None = None, 
         env={"LOG_LEVEL": "INFO"},
         connections=("database", "cache"),
         secrets=(*_APP_CORE_SECRETS, *app_secret(*credentials), DATABASE_PASSWORD, CACHE_AUTH_TOKEN),
+        scratch_paths=_PYTHON_SCRATCH,
+        internet_https=True,
         labels={"app": "collectors", "collector": name},
     )
 
@@ -202,6 +219,8 @@ CATALOG: tuple[Workload, ...] = (
             DATABASE_PASSWORD,
             CACHE_AUTH_TOKEN,
         ),
+        scratch_paths=_PYTHON_SCRATCH,
+        internet_https=True,
         metrics_path="/metrics",
         labels={"app": "backend", "component": "api"},
     ),
@@ -217,6 +236,7 @@ CATALOG: tuple[Workload, ...] = (
         # The API URL is baked into the bundle when the image is built (Vite), so the frontend
         # gets no runtime environment; the stack exports `apiUrl` for the image build.
         route=PublicRoute(host="frontend", default=True, health_check=TargetHealthCheck(path="/")),
+        scratch_paths=_NGINX_SCRATCH,
         labels={"app": "frontend", "component": "web"},
     ),
     _collector("defillama", "app.services.collectors.glass.defillama", "job", "0 2 * * *"),
@@ -253,6 +273,8 @@ CATALOG: tuple[Workload, ...] = (
             CACHE_AUTH_TOKEN,
         ),
         storage=SharedStorage(name="agent-artifacts", size_gib=10, mount_path="/app/artifacts", root_directory="/agents"),
+        scratch_paths=_PYTHON_SCRATCH,
+        internet_https=True,
         metrics_path="/metrics",
         labels={"app": "agents", "component": "langgraph"},
     ),
@@ -291,6 +313,18 @@ def catalog_problems(catalog: tuple[Workload, ...]) -> list[str]:
             problems.append(f"{where}: an environment variable is both plain and secret, or repeats")
         if any(ref.source == "app" and not ref.key for ref in w.secrets):
             problems.append(f"{where}: an app secret reference needs its JSON key")
+        problems += [f"{where}: {p}" for p in _scratch_problems(w)]
+    return problems
+
+
+def _scratch_problems(w: Workload) -> list[str]:
+    mounts = [*w.scratch_paths, *([w.storage.mount_path] if w.storage else [])]
+    problems = []
+    for path in w.scratch_paths:
+        if not path.startswith("/") or path == "/" or path.endswith("/") or "//" in path or "/../" in f"{path}/":
+            problems.append(f"scratch path '{path}' must be an absolute directory other than /")
+    if len(set(mounts)) != len(mounts):
+        problems.append("a scratch path repeats, or is also the shared storage's mount path")
     return problems
 
 
@@ -378,9 +412,47 @@ def apply_overrides(catalog: tuple[Workload, ...], overrides: Mapping[str, Overr
     return tuple(result)
 
 
-def image_uri(registry: str, repository: str, tag: str) -> str:
-    """'123.dkr.ecr.ap-southeast-2.amazonaws.com', 'ohmycoins-staging-backend', 'v1' -> '<registry>/<repo>:v1'."""
-    return f"{registry.rstrip('/')}/{repository}:{tag}"
+# An image version as a stack names it: a tag, a digest, or both (the tag then only tells people which one).
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def image_digest(version: str) -> str | None:
+    """'v1.2.3@sha256:<hex>' or 'sha256:<hex>' -> 'sha256:<hex>'; a plain tag -> None."""
+    digest = version.rsplit("@", 1)[-1]
+    return digest if IMAGE_DIGEST.match(digest) else None
+
+
+def image_version_problem(version: str) -> str | None:
+    """Why `version` is neither a tag, nor a digest, nor tag@digest; None when it is one of them."""
+    tag, at, digest = version.partition("@")
+    if at and IMAGE_TAG.match(tag) and IMAGE_DIGEST.match(digest):
+        return None
+    if not at and (IMAGE_TAG.match(version) or IMAGE_DIGEST.match(version)):
+        return None
+    return (
+        f"'{version}' is not an image tag (letters, digits, '_', '.', '-'; at most 128), a digest (sha256:<64 lowercase hex>) or tag@digest"
+    )
+
+
+def image_reference_suffix(version: str) -> str:
+    """What follows the repository: '@sha256:<hex>' when the version has a digest (pulled by digest), ':<tag>' otherwise."""
+    digest = image_digest(version)
+    return f"@{digest}" if digest else f":{version}"
+
+
+def image_uri(registry: str, repository: str, version: str) -> str:
+    """'ghcr.io/owner', 'backend', 'v1' -> 'ghcr.io/owner/backend:v1'; a digest version -> '.../backend@sha256:...'."""
+    return f"{registry.rstrip('/')}/{repository}{image_reference_suffix(version)}"
+
+
+@dataclass(frozen=True)
+class ImagePin:
+    """How firmly a stack names one image: what a manifest can truthfully say about it."""
+
+    digest: bool  # pulled by digest: always the same bytes
+    registry: str | None  # an outside registry (ohmycoins:apps.imageRegistry); None: the stack's own ECR repository
+    tags_immutable: bool  # the stack's ECR repositories refuse to move a tag
 
 
 @dataclass(frozen=True)

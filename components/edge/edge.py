@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from components.compute.workloads import Workload
 from components.edge.edge_settings import EdgeSettings
-from components.shared.bucket import PrivateBucket, PrivateBucketArgs
+from components.shared.bucket import AccessLogDestination, PrivateBucket, PrivateBucketArgs
 
 # TLS 1.3 and 1.2 only, forward secrecy (the newest TLS 1.3 policy ALB offers for general use).
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -65,6 +65,7 @@ class EdgeArgs:
     alb_security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]  # encrypts the WAF log group
     services: tuple[Workload, ...]  # the routed workloads of the catalog (workloads.routed)
+    access_logs: AccessLogDestination  # the stack's S3 access-log bucket
     sites: tuple[ClusterSite, ...] = ()  # needs a domain (HTTPS)
 
 
@@ -223,6 +224,7 @@ class Edge(pulumi.ComponentResource):
                 # Versioning keeps deleted logs as noncurrent versions; they go a day later.
                 noncurrent_version_days=1,
                 abort_multipart_days=1,
+                access_logs=args.access_logs,
                 statements=lambda arn: pulumi.Output.all(arn, elb_account.arn, args.account_id).apply(
                     lambda values: access_log_delivery_statements(*values)
                 ),

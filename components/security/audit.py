@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.security.audit_settings import AuditSettings
-from components.shared.bucket import PrivateBucket, PrivateBucketArgs
+from components.shared.bucket import AccessLogDestination, PrivateBucket, PrivateBucketArgs
 from components.shared.iam_documents import document, policy_document, service_trust
 
 # GuardDuty severities: 1-3.9 low, 4-6.9 medium, 7-8.9 high, 9+ critical.
@@ -114,6 +114,7 @@ class AuditArgs:
     alert_topic_arn: pulumi.Input[str]
     is_production: bool
     protect: bool
+    access_logs: AccessLogDestination  # the stack's S3 access-log bucket: reads and deletions of the audit evidence
 
 
 def statement(sid: str, effect: str, principal: Any, action: Any, resource: Any, condition: dict | None = None) -> dict[str, Any]:
@@ -322,6 +323,7 @@ class Audit(pulumi.ComponentResource):
                 expiry_days=args.settings.bucket_retention_days,
                 noncurrent_version_days=90,
                 abort_multipart_days=7,
+                access_logs=args.access_logs,
                 statements=lambda arn: pulumi.Output.all(arn, args.account_id).apply(lambda v: statements(v[0], v[1])),
                 protect=args.protect,
                 retain_on_delete=False,

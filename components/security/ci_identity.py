@@ -15,6 +15,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.security.ci_settings import CiSettings
+from components.security.permissions_boundary import (
+    BOUNDED_ROLE_ACTIONS,
+    ROLE_TAG_ACTIONS,
+    guardrail_statements,
+    role_management_statements,
+)
 from components.shared.iam_documents import policy_document
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
@@ -23,8 +29,12 @@ STS_AUDIENCE = "sts.amazonaws.com"
 
 READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 # Everything except IAM, Organizations and account management; IAM is granted below, fenced to
-# this stack's own roles and policies.
+# this stack's own roles and policies and to its permissions boundary.
 POWER_USER_ACCESS = "arn:aws:iam::aws:policy/PowerUserAccess"
+
+CI_ROLES = ("preview", "deploy", "image-push")
+# Every write to a role, the boundary-keyed ones and the rest.
+CI_ROLE_WRITE_ACTIONS = sorted({*BOUNDED_ROLE_ACTIONS, *ROLE_TAG_ACTIONS, "iam:DeleteRolePermissionsBoundary", "iam:PassRole"})
 
 ECR_PUSH_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
@@ -98,57 +108,20 @@ def state_statements(settings: CiSettings, account: str, region: str, write: boo
     return statements
 
 
-def deploy_iam_statements(account: str, name_prefix: str, stack: str) -> list[dict[str, Any]]:
-    """IAM for `pulumi up`, fenced to this stack: its named roles/policies, or roles tagged Stack=<stack>."""
-    own = [
-        f"arn:aws:iam::{account}:role/{name_prefix}-*",
-        f"arn:aws:iam::{account}:policy/{name_prefix}-*",
-        f"arn:aws:iam::{account}:instance-profile/{name_prefix}-*",
-    ]
+def ci_role_name(name_prefix: str, purpose: str) -> str:
+    return f"{name_prefix}-ci-{purpose}"
+
+
+def deploy_iam_statements(account: str, region: str, name_prefix: str, stack: str) -> list[dict[str, Any]]:
+    """IAM for `pulumi up`: this stack's roles while they keep its boundary; never the CI roles themselves.
+
+    The deploy role would otherwise widen its own policy (or the other CI roles') and act through it.
+    """
+    ci_roles = [f"arn:aws:iam::{account}:role/{ci_role_name(name_prefix, purpose)}" for purpose in CI_ROLES]
     return [
-        {"Sid": "IamRead", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"},
-        {
-            "Sid": "IamOwnRoles",
-            "Effect": "Allow",
-            "Action": ["iam:*Role*", "iam:*Policy*", "iam:*InstanceProfile*", "iam:Tag*", "iam:Untag*"],
-            "Resource": own,
-        },
-        {
-            # Roles the program does not name itself (auto-named by Pulumi) carry the provider's Stack tag.
-            "Sid": "IamTaggedRoles",
-            "Effect": "Allow",
-            "Action": ["iam:*Role*", "iam:Tag*", "iam:Untag*"],
-            "Resource": f"arn:aws:iam::{account}:role/*",
-            "Condition": {"StringEquals": {"aws:ResourceTag/Stack": stack}},
-        },
-        {
-            "Sid": "IamCreateTaggedRoles",
-            "Effect": "Allow",
-            "Action": ["iam:CreateRole", "iam:TagRole"],
-            "Resource": f"arn:aws:iam::{account}:role/*",
-            "Condition": {"StringEquals": {"aws:RequestTag/Stack": stack}},
-        },
-        {
-            "Sid": "OidcProviders",
-            "Effect": "Allow",
-            "Action": ["iam:*OpenIDConnectProvider*"],
-            "Resource": f"arn:aws:iam::{account}:oidc-provider/*",
-        },
-        {
-            "Sid": "NoAdministratorGrants",
-            "Effect": "Deny",
-            "Action": ["iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:PutRolePermissionsBoundary"],
-            "Resource": "*",
-            "Condition": {
-                "ArnEquals": {"iam:PolicyARN": ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"]}
-            },
-        },
-        {
-            "Sid": "ServiceLinkedRoles",
-            "Effect": "Allow",
-            "Action": "iam:CreateServiceLinkedRole",
-            "Resource": f"arn:aws:iam::{account}:role/aws-service-role/*",
-        },
+        *role_management_statements(account, region, name_prefix, stack),
+        *guardrail_statements(account, name_prefix),
+        {"Sid": "NoChangesToTheCiRoles", "Effect": "Deny", "Action": list(CI_ROLE_WRITE_ACTIONS), "Resource": ci_roles},
     ]
 
 
@@ -209,7 +182,8 @@ class Identity(pulumi.ComponentResource):
             role=deploy.id,
             policy=account.apply(
                 lambda a: policy_document(
-                    *state_statements(settings, a, args.region, write=True), *deploy_iam_statements(a, args.name_prefix, args.stack)
+                    *state_statements(settings, a, args.region, write=True),
+                    *deploy_iam_statements(a, args.region, args.name_prefix, args.stack),
                 )
             ),
             opts=child,
@@ -237,7 +211,7 @@ class Identity(pulumi.ComponentResource):
         )
 
     def _role(self, purpose: str, subject: Sequence[str], description: str) -> aws.iam.Role:
-        role_name = f"{self._args.name_prefix}-ci-{purpose}"
+        role_name = ci_role_name(self._args.name_prefix, purpose)
         return aws.iam.Role(
             f"{self._name}-{purpose}",
             name=role_name,

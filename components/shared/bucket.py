@@ -1,7 +1,9 @@
-"""A private S3 bucket: public access blocked, owner-enforced, encrypted, versioned, TLS only, expiring.
+"""A private S3 bucket: public access blocked, owner-enforced, encrypted, versioned, TLS only, expiring,
+its requests logged.
 
-Every bucket of the estate (ALB access logs, CloudTrail, AWS Config, Loki) is one of these; the
-caller brings what differs: the key, the lifecycle days and the service statements of its policy.
+Every bucket of the estate (ALB access logs, CloudTrail, AWS Config, Loki, the S3 access logs) is one
+of these; the caller brings what differs: the key, the lifecycle days, the service statements of its
+policy and where its server access logs go.
 """
 
 from __future__ import annotations
@@ -38,6 +40,19 @@ def bucket_policy(bucket_arn: str, statements: Sequence[Mapping[str, Any]] = ())
     return document(deny_insecure_transport(bucket_arn), *statements)
 
 
+def access_log_prefix(source_bucket: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Where a bucket's server access logs land in the access-log bucket: a folder named after it."""
+    return pulumi.Output.concat(source_bucket, "/")
+
+
+@dataclass(frozen=True)
+class AccessLogDestination:
+    """Where a bucket's server access logs go: the stack's access-log bucket (components/shared/access_logs.py)."""
+
+    bucket: pulumi.Input[str]  # its S3 name
+    policy: pulumi.Resource  # lets S3's log delivery write; in place before any bucket logs there
+
+
 @dataclass(frozen=True)
 class PrivateBucketArgs:
     bucket: pulumi.Input[str]  # the S3 name; global, so callers add the account id
@@ -47,6 +62,8 @@ class PrivateBucketArgs:
     lifecycle_rule_id: str
     noncurrent_version_days: int  # how long deleted or overwritten objects stay recoverable
     abort_multipart_days: int
+    # The stack's access-log bucket; None only for that bucket itself (S3 must not log a bucket into itself).
+    access_logs: AccessLogDestination | None
     expiry_days: int | None = None  # current objects; None keeps them (their owner deletes them)
     statements: Statements | None = None  # merged after the TLS-only deny
     protect: bool = False  # the stack's protect_stateful_resources: Pulumi refuses to delete the bucket
@@ -57,7 +74,7 @@ class PrivateBucketArgs:
 
 
 class PrivateBucket(pulumi.ComponentResource):
-    """The bucket and the six settings S3 keeps beside it, hardened the same way everywhere."""
+    """The bucket and the settings S3 keeps beside it, hardened the same way everywhere."""
 
     bucket: aws.s3.Bucket
     id: pulumi.Output[str]
@@ -129,6 +146,15 @@ class PrivateBucket(pulumi.ComponentResource):
             ],
             opts=child,
         )
+        if args.access_logs is not None:
+            aws.s3.BucketLogging(
+                f"{name}-access-logging",
+                bucket=bucket.bucket,
+                target_bucket=args.access_logs.bucket,
+                # One folder per source bucket; the target's policy admits only this stack's names.
+                target_prefix=access_log_prefix(bucket.bucket),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.access_logs.policy]),
+            )
         statements = args.statements(bucket.arn) if args.statements is not None else []
         self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",

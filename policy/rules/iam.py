@@ -1,4 +1,4 @@
-"""IAM: no administrator grants, and CI roles trusted by exactly one repository subject."""
+"""IAM: no administrator grants, a permissions boundary on every role, and CI roles trusted by exactly one repository subject."""
 
 from __future__ import annotations
 
@@ -94,3 +94,17 @@ def github_trust(r, ctx):
             yield f"Statement[{index}] must pin {GITHUB}:sub with StringEquals to exact subjects (no wildcard)"
         if others:
             yield f"Statement[{index}] uses {', '.join(sorted(others))} on GitHub claims; only StringEquals pins a subject"
+
+
+@resource_rule(
+    "iam-role-permissions-boundary",
+    "Every IAM role carries a permissions boundary",
+    "AWS IAM permissions boundaries for delegated role creation (no FSBP control)",
+    CATEGORY,
+    "mandatory",
+    [IAM_ROLE],
+)
+def role_boundary(r, ctx):
+    # Unknown during a first preview (the boundary policy is created in the same run): still set.
+    if not r.get("permissionsBoundary"):
+        yield "permissionsBoundary must be the stack's boundary policy (components/security/permissions_boundary.py)"

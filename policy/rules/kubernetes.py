@@ -1,6 +1,9 @@
-"""Kubernetes pods: the restricted Pod Security Standard, limits, no host namespaces, pinned images."""
+"""Kubernetes pods and ECS containers: the restricted Pod Security Standard, limits, no host namespaces,
+read-only root filesystems, pinned images."""
 
 from __future__ import annotations
+
+import re
 
 from .base import as_list, is_false, is_true, parse_json, resource_rule
 from .types import ECS_TASK_DEFINITION, POD_SPEC_PATHS, WORKLOADS
@@ -95,6 +98,18 @@ def pod_hostpath(r, ctx):
             yield f"volume {volume.get('name', '?')} is a hostPath"
 
 
+_DIGEST_REFERENCE = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def _images(r) -> list[str]:
+    """The images of a task definition's or pod's containers; unknown ones (a first preview) left out."""
+    if r.type == ECS_TASK_DEFINITION:
+        images = [c.get("image") for c in as_list(parse_json(r.get("containerDefinitions"))) if isinstance(c, dict)]
+    else:
+        images = [c.get("image") for c in containers(pod_spec(r))]
+    return [image for image in images if isinstance(image, str) and image and not image.startswith("[")]
+
+
 def _mutable_tag(image: str) -> bool:
     if "@sha256:" in image:
         return False
@@ -112,13 +127,24 @@ def _mutable_tag(image: str) -> bool:
     production_only=True,
 )
 def image_pinned(r, ctx):
-    if r.type == ECS_TASK_DEFINITION:
-        images = [c.get("image", "") for c in as_list(parse_json(r.get("containerDefinitions"))) if isinstance(c, dict)]
-    else:
-        images = [c.get("image", "") for c in containers(pod_spec(r))]
-    for image in images:
-        if isinstance(image, str) and image and not image.startswith("[") and _mutable_tag(image):
+    for image in _images(r):
+        if _mutable_tag(image):
             yield f"image {image} has no pinned tag"
+
+
+@resource_rule(
+    "image-digest-pinned",
+    "Production runs every workload image by digest",
+    "AWS EKS Best Practices: reference images by digest / AWS FSBP ECR.2 (a tag can be moved, a digest cannot)",
+    CATEGORY,
+    "mandatory",
+    [*WORKLOADS, ECS_TASK_DEFINITION],
+    production_only=True,
+)
+def image_digest_pinned(r, ctx):
+    for image in _images(r):
+        if not _DIGEST_REFERENCE.search(image):
+            yield f"image {image} is not pinned by digest (<repository>@sha256:<64 hex>)"
 
 
 @resource_rule("ecs-no-privileged", "ECS containers are not privileged", "AWS FSBP ECS.4", CATEGORY, "mandatory", [ECS_TASK_DEFINITION])
@@ -126,3 +152,25 @@ def ecs_privileged(r, ctx):
     for c in as_list(parse_json(r.get("containerDefinitions"))):
         if isinstance(c, dict) and is_true(c.get("privileged")):
             yield f"container {c.get('name', '?')} is privileged"
+
+
+@resource_rule(
+    "read-only-root-filesystem",
+    "Containers run with a read-only root filesystem",
+    "AWS FSBP ECS.5 / NSA/CISA Kubernetes Hardening Guide (immutable container file systems)",
+    CATEGORY,
+    "mandatory",
+    [*WORKLOADS, ECS_TASK_DEFINITION],
+)
+def read_only_root(r, ctx):
+    if r.type == ECS_TASK_DEFINITION:
+        found = [
+            (c.get("name", "?"), c.get("readonlyRootFilesystem"))
+            for c in as_list(parse_json(r.get("containerDefinitions")))
+            if isinstance(c, dict)
+        ]
+    else:
+        found = [(c.get("name", "?"), (c.get("securityContext") or {}).get("readOnlyRootFilesystem")) for c in containers(pod_spec(r))]
+    for name, read_only in found:
+        if not is_true(read_only):
+            yield f"container {name}: the root filesystem must be read-only (mount writable volumes where it must write)"

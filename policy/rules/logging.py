@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from .base import as_list, is_false, is_true, of_type, refers_to, resource_rule, stack_rule
+from .base import UNKNOWN, as_list, is_false, is_true, is_unknown, of_type, refers_to, resource_rule, stack_rule
 from .types import (
+    BUCKET_LOGGING,
+    BUCKET_SSE,
+    BUCKETS,
     CONFIG_RECORDER,
     EKS_CLUSTER,
     EKS_COMPONENT,
@@ -141,3 +144,52 @@ def config_all(r, ctx):
 def rds_logs(r, ctx):
     if str(r.get("engine", default="")).startswith("postgres") and "postgresql" not in as_list(r.get("enabledCloudwatchLogsExports")):
         yield "enabledCloudwatchLogsExports should include postgresql"
+
+
+def _bucket_names(bucket) -> set:
+    return {bucket.name, bucket.inputs.get("bucket")} - {None, UNKNOWN}
+
+
+def _logs_into(logging, bucket) -> bool:
+    """The logging configuration delivers to `bucket`."""
+    target = logging.inputs.get("targetBucket")
+    return not is_unknown(target) and target in _bucket_names(bucket)
+
+
+def _logs_requests_of(logging, bucket) -> bool:
+    """The logging configuration records `bucket`'s requests (by name, or by dependency while names are unknown)."""
+    source = logging.inputs.get("bucket")
+    if not is_unknown(source):
+        return source in _bucket_names(bucket)
+    return bool(bucket.urn) and bucket.urn in logging.dependencies and not _logs_into(logging, bucket)
+
+
+def _default_algorithms(configs, bucket) -> set:
+    return {
+        (rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm")
+        for config in configs
+        if refers_to(config, bucket, "bucket")
+        for rule in as_list(config.inputs.get("rules"))
+        if isinstance(rule, dict)
+    }
+
+
+@stack_rule(
+    "s3-access-logging",
+    "Every bucket logs its requests to an SSE-S3 access-log bucket; only that bucket logs nothing",
+    "AWS FSBP S3.9 / CIS AWS v1.4 3.6 (CloudTrail bucket)",
+    CATEGORY,
+    "mandatory",
+)
+def s3_access_logging(resources, ctx):
+    loggings = of_type(resources, *BUCKET_LOGGING)
+    configs = of_type(resources, *BUCKET_SSE)
+    for bucket in of_type(resources, *BUCKETS):
+        own = [entry for entry in loggings if _logs_requests_of(entry, bucket)]
+        is_target = any(_logs_into(entry, bucket) for entry in loggings)
+        if any(_logs_into(entry, bucket) for entry in own):
+            yield bucket, "logs its requests into itself (every delivery would be logged again)"
+        elif not own and not is_target:
+            yield bucket, "no BucketLogging: reads and deletions of its objects are recorded nowhere"
+        if is_target and _default_algorithms(configs, bucket) - {"AES256"}:
+            yield bucket, "is a server access log destination: AWS supports only SSE-S3 (AES256) default encryption there"

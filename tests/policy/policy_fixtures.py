@@ -121,6 +121,34 @@ TLS_POLICY = policy_doc(
 )
 
 
+def named_bucket(name: str) -> Resource:
+    return res(BUCKET, name, bucket=f"{name}-bucket")
+
+
+def bucket_logging(source: str, target: str) -> Resource:
+    return res(
+        t.BUCKET_LOGGING[0],
+        f"{source}-logging",
+        depends=(urn(BUCKET, source), urn(BUCKET, target)),
+        bucket=f"{source}-bucket",
+        targetBucket=f"{target}-bucket",
+        targetPrefix=f"{source}-bucket/",
+    )
+
+
+def bucket_encryption(name: str, algorithm: str) -> Resource:
+    return res(
+        t.BUCKET_SSE[0],
+        f"{name}-sse",
+        depends=(urn(BUCKET, name),),
+        bucket=f"{name}-bucket",
+        rules=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm}}],
+    )
+
+
+BOUNDARY_ARN = "arn:aws:iam::123456789012:policy/ohmycoins-staging-permissions-boundary"
+
+
 def without(values: dict, key: str, replacement=None) -> dict:
     changed = dict(values)
     if replacement is None:
@@ -330,6 +358,28 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
         [res(t.CONFIG_RECORDER, recordingGroup={"allSupported": True, "includeGlobalResourceTypes": False})],
         [res(t.CONFIG_RECORDER, recordingGroup={"allSupported": True, "includeGlobalResourceTypes": True})],
     ),
+    "s3-access-logging": (
+        STG,
+        [
+            # Nothing records who reads the data bucket.
+            named_bucket("data"),
+            # A bucket that logs into itself.
+            named_bucket("self"),
+            bucket_logging("self", "self"),
+            # A log destination encrypted with KMS, which S3 log delivery does not support.
+            named_bucket("app"),
+            named_bucket("kms-logs"),
+            bucket_logging("app", "kms-logs"),
+            bucket_encryption("kms-logs", "aws:kms"),
+        ],
+        [
+            named_bucket("app"),
+            named_bucket("access-logs"),
+            bucket_logging("app", "access-logs"),
+            bucket_encryption("app", "aws:kms"),
+            bucket_encryption("access-logs", "AES256"),
+        ],
+    ),
     "rds-log-exports": (STG, [res(DB, **without(GOOD_DB, "enabledCloudwatchLogsExports"))], [res(DB, **GOOD_DB)]),
     # iam
     "iam-no-star-on-star": (
@@ -399,6 +449,15 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
             )
         ],
     ),
+    "iam-role-permissions-boundary": (
+        STG,
+        [res(t.IAM_ROLE, "unbounded", assumeRolePolicy="{}")],
+        [
+            res(t.IAM_ROLE, "bounded", assumeRolePolicy="{}", permissionsBoundary=BOUNDARY_ARN),
+            # A first preview: the boundary policy is created in the same run.
+            res(t.IAM_ROLE, "first-preview", assumeRolePolicy="{}", permissionsBoundary="[unknown]"),
+        ],
+    ),
     # kubernetes pods
     "pod-security-restricted": (
         STG,
@@ -429,5 +488,32 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
         ],
         [deployment(), cronjob(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend@sha256:" + "a" * 64), task()],
     ),
+    "image-digest-pinned": (
+        PROD,
+        [
+            deployment(),
+            cronjob(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend:1.4.2@sha256:" + "A" * 64),
+            task(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend@sha256:abc"),
+        ],
+        [
+            deployment(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend@sha256:" + "0a" * 32),
+            cronjob(image="ghcr.io/marklimmage/backend:1.4.2@sha256:" + "b" * 64),
+            task(image="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/backend@sha256:" + "c" * 64),
+        ],
+    ),
     "ecs-no-privileged": (STG, [task(privileged=True)], [task(privileged=False)]),
+    "read-only-root-filesystem": (
+        STG,
+        [
+            task(readonlyRootFilesystem=False),
+            res(t.ECS_TASK_DEFINITION, "unset", containerDefinitions=json.dumps([{"name": "app", "image": GOOD_CONTAINER["image"]}])),
+            deployment(securityContext={**RESTRICTED, "readOnlyRootFilesystem": False}),
+            cronjob(securityContext=RESTRICTED),
+        ],
+        [
+            task(readonlyRootFilesystem=True, mountPoints=[{"sourceVolume": "scratch-0", "containerPath": "/tmp", "readOnly": False}]),
+            deployment(securityContext={**RESTRICTED, "readOnlyRootFilesystem": True}),
+            cronjob(securityContext={**RESTRICTED, "readOnlyRootFilesystem": True}),
+        ],
+    ),
 }

@@ -13,7 +13,7 @@ import pulumi_aws as aws
 
 from components.compute.ecs.iam import scheduler_policy, task_policy
 from components.compute.ecs.schedule import scheduler_cron
-from components.compute.ecs.task import SHARED_VOLUME, SecretArns, capacity_strategy, container_definition
+from components.compute.ecs.task import SHARED_VOLUME, SecretArns, capacity_strategy, container_definition, scratch_mounts
 from components.compute.file_system import SharedFileSystem, SharedFileSystemArgs
 from components.compute.workloads import SecretRef, Workload
 from components.shared.iam_documents import service_trust
@@ -116,6 +116,8 @@ class EcsWorkload(pulumi.ComponentResource):
         self.task_role_arn = task_role.arn
         self._task_role_policy(task_role)
 
+        # ECS Exec runs only in long-running tasks; jobs are not exec'd into.
+        exec_agent = place.exec_log_group_arn is not None and item.is_long_running
         arns = pulumi.Output.all(**place.secret_arns).apply(lambda values: SecretArns(**values))
         containers = pulumi.Output.all(
             image=args.image,
@@ -125,10 +127,15 @@ class EcsWorkload(pulumi.ComponentResource):
             log_group=log_group.name,
         ).apply(
             lambda v: json.dumps(
-                [container_definition(item, v["image"], v["environment"], args.secrets, v["arns"], v["log_group"], place.region)]
+                [
+                    container_definition(
+                        item, v["image"], v["environment"], args.secrets, v["arns"], v["log_group"], place.region, exec_agent=exec_agent
+                    )
+                ]
             )
         )
-        volumes = []
+        # Fargate gives a volume without a host or EFS configuration empty task storage: the writable scratch.
+        volumes = [aws.ecs.TaskDefinitionVolumeArgs(name=volume) for volume, _ in scratch_mounts(item, exec_agent)]
         if item.storage is not None and self._storage is not None:
             volumes.append(
                 aws.ecs.TaskDefinitionVolumeArgs(

@@ -11,6 +11,12 @@ from components.compute.workloads import Probe, SecretRef, Workload
 LOG_STREAM_PREFIX = "ecs"
 # The name of the EFS volume in a task definition with shared storage.
 SHARED_VOLUME = "shared"
+# Task-local writable directories (Fargate task storage) are volumes `scratch-<n>`.
+SCRATCH_VOLUME = "scratch"
+# ECS Exec's agent writes its state, logs and binaries' work files here. AWS documents Exec as
+# unsupported with a read-only root filesystem; these writable paths are what its agent needs to run
+# in one (aws/containers-roadmap#1359, aws-containers/amazon-ecs-exec-checker#71).
+EXEC_AGENT_PATHS = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,12 @@ def secret_arns_used(refs: tuple[SecretRef, ...], arns: SecretArns) -> list[str]
     return sorted({by_source[ref.source] for ref in refs})
 
 
+def scratch_mounts(item: Workload, exec_agent: bool) -> list[tuple[str, str]]:
+    """(volume, container path) of each writable task-local directory: the catalog's, and ECS Exec's when on."""
+    paths = [*item.scratch_paths, *(EXEC_AGENT_PATHS if exec_agent else ())]
+    return [(f"{SCRATCH_VOLUME}-{index}", path) for index, path in enumerate(paths)]
+
+
 def health_check(probe: Probe) -> dict:
     """The container check from the liveness probe, within ECS's limits."""
     return {
@@ -56,8 +68,10 @@ def container_definition(
     arns: SecretArns,
     log_group: str,
     region: str,
+    exec_agent: bool = False,
 ) -> dict:
-    """The one container of the workload's task: plain values in `environment`, secrets only as `valueFrom`."""
+    """The one container of the workload's task: plain values in `environment`, secrets only as `valueFrom`,
+    a read-only root filesystem with the catalog's scratch directories (and ECS Exec's, with `exec_agent`) writable."""
     plain_names = set(environment)
     clash = plain_names & {ref.env for ref in secrets}
     if clash:
@@ -74,6 +88,8 @@ def container_definition(
         },
         # An init process reaps zombies and lets ECS Exec sessions start cleanly.
         "linuxParameters": {"initProcessEnabled": True},
+        # AWS FSBP ECS.5: nothing in the image can be changed at run time.
+        "readonlyRootFilesystem": True,
     }
     if item.command:
         definition["command"] = list(item.command)
@@ -81,8 +97,11 @@ def container_definition(
         definition["portMappings"] = [{"name": "http", "containerPort": item.port, "protocol": "tcp"}]
     if item.liveness is not None:
         definition["healthCheck"] = health_check(item.liveness)
+    mounts = [{"sourceVolume": volume, "containerPath": path, "readOnly": False} for volume, path in scratch_mounts(item, exec_agent)]
     if item.storage is not None:
-        definition["mountPoints"] = [{"sourceVolume": SHARED_VOLUME, "containerPath": item.storage.mount_path, "readOnly": False}]
+        mounts.append({"sourceVolume": SHARED_VOLUME, "containerPath": item.storage.mount_path, "readOnly": False})
+    if mounts:
+        definition["mountPoints"] = mounts
     return definition
 
 

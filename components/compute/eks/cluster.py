@@ -115,7 +115,10 @@ class KubernetesPlatform(pulumi.ComponentResource):
             public_access_cidrs=[str(cidr) for cidr in settings.public_access_cidrs] if settings.endpoint_public_access else None,
             authentication_mode=eks.AuthenticationMode.API,
             access_entries=access_entries,
+            # pulumi-eks creates no IAM role of its own: the service role and the node role (below) are the
+            # program's, so they carry the stack's permissions boundary like every other role.
             service_role=service_role,
+            create_instance_role=False,
             encryption_config_key_arn=args.kms_key_arn,
             enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
             create_oidc_provider=True,

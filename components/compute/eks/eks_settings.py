@@ -110,6 +110,10 @@ class EksSettings(Model):
             )
         if not self.endpoint_public_access and self.public_access_cidrs:
             problems.append(Problem(("publicAccessCidrs",), "has no effect while endpointPublicAccess is false"))
+        for index in self.open_to_internet() if self.endpoint_public_access else []:
+            # The policy pack's eks-endpoint-restricted (AWS FSBP EKS.1) refuses it in every stack.
+            reason = "must not open the Kubernetes API to the whole internet: list the VPN or office ranges that need it"
+            problems.append(Problem(("publicAccessCidrs", index), reason))
         return problems
 
     def open_to_internet(self) -> list[int]:

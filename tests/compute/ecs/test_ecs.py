@@ -58,7 +58,10 @@ def test_each_workload_has_its_component_task_and_log_group_with_the_stacks_size
         assert group.inputs["kmsKeyId"] == plan.outputs["kmsKeyArn"]
         container = _containers(task)
         assert container["logConfiguration"]["options"]["awslogs-group"] == group.inputs["name"]
-        assert container["image"].endswith(f"ohmycoins-{stack}-{item.image}:{'latest' if stack == 'staging' else 'v1.0.0'}")
+        # Staging by tag; production by the digest in its stack file (tests/compute/test_images.py).
+        repository, _, version = container["image"].partition({"staging": ":", "production": "@"}[stack])
+        assert repository.endswith(f".dkr.ecr.ap-southeast-2.amazonaws.com/ohmycoins-{stack}-{item.image}")
+        assert version == "latest" if stack == "staging" else version.startswith("sha256:")
         assert container.get("command", []) == list(item.command)
 
 
@@ -268,10 +271,11 @@ def test_agents_mount_an_encrypted_file_system_reachable_only_from_the_app_tier(
     assert point["posixUser"] == {"uid": 1000, "gid": 1000}
     assert point["rootDirectory"]["path"] == "/agents"
     task = plan.named("agents-task")
-    [volume] = task.inputs["volumes"]
+    [volume] = [v for v in task.inputs["volumes"] if "efsVolumeConfiguration" in v]
     efs = volume["efsVolumeConfiguration"]
     assert efs["transitEncryption"] == "ENABLED" and efs["authorizationConfig"]["iam"] == "ENABLED"
-    assert _containers(task)["mountPoints"] == [{"sourceVolume": volume["name"], "containerPath": "/app/artifacts", "readOnly": False}]
+    shared = [m for m in _containers(task)["mountPoints"] if m["sourceVolume"] == volume["name"]]
+    assert shared == [{"sourceVolume": volume["name"], "containerPath": "/app/artifacts", "readOnly": False}]
 
 
 @pytest.mark.parametrize("stack, mutability", [("staging", "MUTABLE"), ("production", "IMMUTABLE")])
