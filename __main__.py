@@ -52,6 +52,7 @@ firewall = Firewall(
         vpc_cidr=network.vpc_cidr,
         app_ports=routed_ports(settings.apps.catalog),
         internal_ports=service_ports(settings.apps.catalog),
+        smtp_port=settings.email.smtp_port if settings.email.enabled else None,
     ),
     opts=on_aws,
 )
@@ -141,6 +142,8 @@ runtime = RuntimeContext(
     cache_host=cache.primary_endpoint,
     cache_port=cache.port,
     cache_tls=cache.tls,
+    mail_environment=settings.email.environment(),
+    llm_environment=settings.apps.llm_environment(),
 )
 images = image_references(settings.apps, registry.repository_urls)
 
@@ -262,6 +265,7 @@ if platform is not None and settings.apps.platform == "eks":
                 vpc_cidr=network.vpc_cidr,
                 load_balancer_cidrs=network.public_subnet_cidrs,
                 data_cidrs=network.private_data_subnet_cidrs,
+                smtp_port=settings.email.smtp_port if settings.email.enabled else None,
             ),
             volume_handles={
                 name: pulumi.Output.concat(fs.file_system_id, "::", fs.access_point_id) for name, fs in k8s_file_systems.items()
@@ -351,8 +355,6 @@ pulumi.export("databaseAddress", database.address)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
-if database.replica_address is not None:
-    pulumi.export("databaseReplicaAddress", database.replica_address)
 pulumi.export("cachePrimaryEndpoint", cache.primary_endpoint)
 pulumi.export("cacheReaderEndpoint", cache.reader_endpoint)
 pulumi.export("cachePort", cache.port)

@@ -18,60 +18,16 @@ pod, job) act on predictable label sets. Fixes against the original (facts 6.5 i
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from components.compute.schedule_gaps import cron_max_gap_seconds
 
 # How long after a failed collector Job was created it still alerts (a Job is kept in history
 # far longer; the next scheduled run is a new Job with its own result).
 JOB_FAILURE_WINDOW_SECONDS = 3600
 # Grace on top of the longest gap between two runs before a run counts as missed.
 MISSED_RUN_GRACE_SECONDS = 3600
-
-_FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
-
-
-def _cron_field(text: str, low: int, high: int) -> set[int]:
-    values: set[int] = set()
-    for part in text.split(","):
-        body, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if body == "*":
-            start, end = low, high
-        elif "-" in body:
-            start, end = (int(x) for x in body.split("-", 1))
-        else:
-            start = end = int(body)
-            if step_text:
-                end = high
-        if not (low <= start <= end <= high) or step < 1:
-            raise ValueError(f"'{part}' is outside {low}-{high}")
-        values.update(range(start, end + 1, step))
-    return values
-
-
-def cron_max_gap_seconds(expression: str) -> int:
-    """The longest time between two consecutive runs of a 5-field cron schedule, over four weeks.
-
-    '0 * * * *' -> 3600; '0 2 * * *' -> 86400; '0 2 * * 1' -> 604800. Day-of-month and month
-    are honoured only as '*' (the catalog's schedules); anything else raises ValueError.
-    """
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(f"'{expression}' is not a 5-field cron expression")
-    minute, hour, dom, month, dow = (_cron_field(f, lo, hi) for f, (lo, hi) in zip(fields, _FIELD_RANGES, strict=True))
-    if fields[2] != "*" or fields[3] != "*":
-        raise ValueError(f"'{expression}': only '*' day-of-month and month are supported")
-    del dom, month
-    # 28 days = 4 whole weeks starting on a Monday: weekday w of day d is (d + 1) % 7 (0 = Sunday).
-    runs = [
-        ((day * 24 + h) * 60 + m) * 60 for day, h, m in itertools.product(range(28), sorted(hour), sorted(minute)) if (day + 1) % 7 in dow
-    ]
-    if not runs:
-        raise ValueError(f"'{expression}' never runs")
-    period = 28 * 86400
-    return max((runs[(i + 1) % len(runs)] - runs[i]) % period or period for i in range(len(runs)))
-
 
 @dataclass(frozen=True)
 class Rule:

@@ -42,6 +42,7 @@ class NetworkContext:
     vpc_cidr: str
     load_balancer_cidrs: Sequence[str]  # the ALB's (public) subnets
     data_cidrs: Sequence[str]  # database and cache subnets
+    smtp_port: int | None = None  # the SMTP server's port, for the workloads that send mail
 
 
 def _ip_blocks(cidrs: Sequence[str]) -> list[dict]:
@@ -102,6 +103,8 @@ def workload_policy(item: Workload, catalog: Sequence[Workload], ctx: NetworkCon
     callees = [w for w in catalog if w.port is not None and (w.name in CALLS.get(group, ()) or _group(w) in CALLS.get(group, ()))]
     for callee in callees:
         egress.append({"to": [{"podSelector": {"matchLabels": selector(callee)}}], "ports": _tcp(callee.port)})  # type: ignore[arg-type]
+    if "mail" in item.connections and ctx.smtp_port is not None and ctx.smtp_port != HTTPS_PORT:
+        egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [ctx.vpc_cidr]}}], "ports": _tcp(ctx.smtp_port)})
     if group in INTERNET_HTTPS:
         egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [ctx.vpc_cidr]}}], "ports": _tcp(HTTPS_PORT)})
     spec: dict[str, Any] = {"podSelector": {"matchLabels": selector(item)}, "policyTypes": ["Ingress", "Egress"]}
