@@ -172,6 +172,7 @@ if settings.apps.platform == "ecs":
             target_group_arns=edge.target_group_arns,
             listeners=edge.listeners,
             protect=protect,
+            alert_topic_arn=alerts.topic_arn,
         ),
         opts=on_aws,
     )

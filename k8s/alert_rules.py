@@ -21,13 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from components.compute.schedule_gaps import cron_max_gap_seconds
+from components.compute.schedule_gaps import missed_run_after_seconds
 
 # How long after a failed collector Job was created it still alerts (a Job is kept in history
 # far longer; the next scheduled run is a new Job with its own result).
 JOB_FAILURE_WINDOW_SECONDS = 3600
-# Grace on top of the longest gap between two runs before a run counts as missed.
-MISSED_RUN_GRACE_SECONDS = 3600
 
 @dataclass(frozen=True)
 class Rule:
@@ -63,7 +61,7 @@ def alert_rule_groups(apps_namespace: str, app_jobs: Sequence[str], cronjob_sche
     jobs = _regex(app_jobs) if app_jobs else "^$"
     missed = " or ".join(
         f'(time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{{{ns},cronjob="{name}"}}) '
-        f"> {cron_max_gap_seconds(schedule) + MISSED_RUN_GRACE_SECONDS})"
+        f"> {missed_run_after_seconds(schedule)})"
         for name, schedule in sorted(cronjob_schedules.items())
     )
     if not missed:

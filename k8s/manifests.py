@@ -220,7 +220,7 @@ def deployment(item: Workload, ns: str, image: Any, has_secrets: bool) -> dict:
 
 
 def cron_job(item: Workload, ns: str, image: Any, has_secrets: bool) -> dict:
-    assert item.schedule is not None
+    assert item.schedule is not None and item.timeout_seconds is not None
     return {
         "metadata": metadata(item.name, ns, pod_labels(item), _skips(item, has_secrets)),
         "spec": {
@@ -229,13 +229,15 @@ def cron_job(item: Workload, ns: str, image: Any, has_secrets: bool) -> dict:
             "concurrencyPolicy": "Forbid",
             "successfulJobsHistoryLimit": 3,
             "failedJobsHistoryLimit": 3,
+            # A run that could not start within 5 minutes of its time is skipped (and shows as missed).
             "startingDeadlineSeconds": 300,
             "jobTemplate": {
                 "metadata": {"labels": pod_labels(item)},
                 "spec": {
                     "backoffLimit": 2,
-                    # A run that hangs must not block the next (concurrency is Forbid).
-                    "activeDeadlineSeconds": 3000,
+                    # The catalog's time limit: a run that hangs is killed (and counted failed) before
+                    # the next is due, instead of blocking it (concurrency is Forbid).
+                    "activeDeadlineSeconds": item.timeout_seconds,
                     "ttlSecondsAfterFinished": 86400,
                     "template": pod_template(item, ns, image, has_secrets, restart_policy="OnFailure"),
                 },

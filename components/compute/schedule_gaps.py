@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+# Grace on top of the longest gap between two runs before a run counts as missed (a late start,
+# a slow run): both platforms' "missed run" alerts use it.
+MISSED_RUN_GRACE_SECONDS = 3600
+
 _FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
 
 
@@ -56,3 +60,8 @@ def cron_max_gap_seconds(expression: str) -> int:
 def cron_min_gap_seconds(expression: str) -> int:
     """The shortest time between two consecutive runs: '0 9,10 * * *' -> 3600; '0 2 * * *' -> 86400."""
     return min(_run_gaps(expression))
+
+
+def missed_run_after_seconds(expression: str) -> int:
+    """How long without a successful run before the schedule counts as missed: longest gap plus grace."""
+    return cron_max_gap_seconds(expression) + MISSED_RUN_GRACE_SECONDS

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from components.compute.schedule_gaps import cron_min_gap_seconds
+from components.compute.schedule_gaps import cron_min_gap_seconds, missed_run_after_seconds
 
 # How a workload runs: a long-running `service` (may be behind the load balancer), a `worker`
 # (long-running, no traffic, a single copy because it loops on its own timer) or a scheduled `job`.
@@ -324,6 +324,8 @@ def catalog_problems(catalog: tuple[Workload, ...]) -> list[str]:
 
 # Step Functions task timeouts and Kubernetes deadlines are whole seconds; a run gets at least a minute.
 MIN_TIME_LIMIT_SECONDS = 60
+# A CloudWatch alarm with hourly periods looks back at most 7 days: the longest a missed run can be noticed after.
+MAX_MISSED_RUN_WINDOW_SECONDS = 7 * 86400
 
 
 def _time_limit_problems(item: Workload) -> list[str]:
@@ -337,6 +339,8 @@ def _time_limit_problems(item: Workload) -> list[str]:
         return [f"{where}: {error}"]
     if item.timeout_seconds >= gap:
         return [f"{where}: its time limit ({item.timeout_seconds} s) must be shorter than the {gap} s between two runs, or runs pile up"]
+    if missed_run_after_seconds(item.schedule) > MAX_MISSED_RUN_WINDOW_SECONDS:
+        return [f"{where}: runs more than 7 days apart (less the grace) cannot be watched for a missed run by a CloudWatch alarm"]
     return []
 
 

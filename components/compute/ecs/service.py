@@ -1,6 +1,6 @@
 """One catalog workload on ECS Fargate: its log group, task role and task definition, and either a
-service (long-running, behind the ALB when routed, autoscaled when the catalog says so) or an
-EventBridge Scheduler schedule (jobs)."""
+service (long-running, behind the ALB when routed, autoscaled when the catalog says so) or, for a
+job, a schedule that runs it through Step Functions with a time limit (components/compute/ecs/job_runner.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.compute.ecs.iam import scheduler_policy, task_policy
-from components.compute.ecs.schedule import scheduler_cron
+from components.compute.ecs.iam import task_policy
+from components.compute.ecs.job_runner import schedule_job
 from components.compute.ecs.task import SHARED_VOLUME, SecretArns, capacity_strategy, container_definition
 from components.compute.file_system import SharedFileSystem, SharedFileSystemArgs
 from components.compute.workloads import SecretRef, Workload
@@ -44,6 +44,8 @@ class EcsPlacement:
     vpc_id: pulumi.Input[str]
     protect: bool  # shared storage is kept where stateful resources are
     namespace_id: pulumi.Input[str]  # Cloud Map private DNS namespace of the services
+    alert_topic_arn: pulumi.Input[str]  # where failed, hung and missed job runs are reported
+    dead_letter_queue_arn: pulumi.Input[str]  # schedule invocations that could not start a run
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ class EcsWorkload(pulumi.ComponentResource):
         self.service_name = None
         self.schedule_arn = None
         if item.kind == "job":
-            self.schedule_arn = self._schedule(task, task_role)
+            self.schedule_arn = schedule_job(self, name, item, place, task, task_role, log_group_name(place.name_prefix, item.name))
         else:
             self.service_name = self._service(task)
 
@@ -284,60 +286,5 @@ class EcsWorkload(pulumi.ComponentResource):
                 },
                 opts=child,
             )
-
-    def _schedule(self, task: aws.ecs.TaskDefinition, task_role: aws.iam.Role) -> pulumi.Output[str]:
-        args = self._args
-        item = args.workload
-        place = args.placement
-        assert item.schedule is not None
-        child = pulumi.ResourceOptions(parent=self)
-        schedule_name = f"{place.name_prefix}-{item.name}"
-        role = aws.iam.Role(
-            f"{self._name}-scheduler-role",
-            name=f"{schedule_name}-scheduler",
-            description=f"EventBridge Scheduler starts the {item.name} job, and nothing else",
-            assume_role_policy=pulumi.Output.from_input(place.account_id).apply(
-                # Scheduler's requests carry the schedule group as their source.
-                lambda account: service_trust(
-                    "scheduler.amazonaws.com", account, f"arn:aws:scheduler:{place.region}:{account}:schedule-group/default"
-                )
-            ),
-            tags={"Name": f"{schedule_name}-scheduler"},
-            opts=child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{self._name}-scheduler-policy",
-            role=role.id,
-            policy=pulumi.Output.all(task.arn, place.cluster_arn, place.execution_role_arn, task_role.arn).apply(
-                lambda v: json.dumps(scheduler_policy(v[0], v[1], [v[2], v[3]]))
-            ),
-            opts=child,
-        )
-        schedule = aws.scheduler.Schedule(
-            f"{self._name}-schedule",
-            name=schedule_name,
-            description=f"{item.name}: '{item.schedule}' UTC",
-            schedule_expression=scheduler_cron(item.schedule),
-            schedule_expression_timezone="UTC",
-            flexible_time_window={"mode": "OFF"},
-            state="ENABLED",
-            target={
-                "arn": place.cluster_arn,
-                "role_arn": role.arn,
-                "ecs_parameters": {
-                    "task_definition_arn": task.arn,
-                    "task_count": 1,
-                    "capacity_provider_strategies": capacity_strategy(item, place.prefer_spot),
-                    "platform_version": "LATEST",
-                    "network_configuration": self._network(),
-                    "enable_ecs_managed_tags": True,
-                    "propagate_tags": "TASK_DEFINITION",
-                },
-                "retry_policy": {"maximum_retry_attempts": 2, "maximum_event_age_in_seconds": 3600},
-            },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, *place.ready]),
-        )
-        return schedule.arn
-
 
 _TYPE = {"service": "Service", "worker": "Worker", "job": "ScheduledJob"}

@@ -38,6 +38,7 @@ class EcsWorkloadsArgs:
     target_group_arns: Mapping[str, pulumi.Input[str]]  # routed workload -> ALB target group
     listeners: Sequence[pulumi.Resource]
     protect: bool
+    alert_topic_arn: pulumi.Input[str]  # failed, hung, missed and undeliverable job runs
 
 
 class EcsWorkloads(pulumi.ComponentResource):
@@ -113,6 +114,8 @@ class EcsWorkloads(pulumi.ComponentResource):
             opts=child,
         )
 
+        dead_letters = self._dead_letter_queue(name, args)
+
         secrets = {w.name: secrets_for(w, args.app_secret_keys) for w in args.catalog}
         execution_role, execution_policy_resource = self._execution_role(name, args, secrets)
         self.execution_role_arn = execution_role.arn
@@ -135,6 +138,8 @@ class EcsWorkloads(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             protect=args.protect,
             namespace_id=namespace.id,
+            alert_topic_arn=args.alert_topic_arn,
+            dead_letter_queue_arn=dead_letters.arn,
         )
 
         self.service_names = {}
@@ -170,6 +175,40 @@ class EcsWorkloads(pulumi.ComponentResource):
                 "task_definition_arns": self.task_definition_arns,
             }
         )
+
+    def _dead_letter_queue(self, name: str, args: EcsWorkloadsArgs) -> aws.sqs.Queue:
+        """Where EventBridge Scheduler parks a job invocation it could not deliver after its retries; any
+        message there is a run that never started, so the alarm fires on the first one."""
+        child = pulumi.ResourceOptions(parent=self)
+        queue_name = f"{args.name_prefix}-job-schedules-dlq"
+        queue = aws.sqs.Queue(
+            f"{name}-job-schedules-dlq",
+            name=queue_name,
+            # The longest SQS keeps a message: two weeks to read what failed.
+            message_retention_seconds=1_209_600,
+            sqs_managed_sse_enabled=True,
+            tags={"Name": queue_name},
+            opts=child,
+        )
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-job-schedules-dlq-alarm",
+            name=f"{queue_name}-not-empty",
+            alarm_description="A job schedule could not start its run (see the messages in the queue for the schedule and the error)",
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": queue.name},
+            statistic="Maximum",
+            period=300,
+            evaluation_periods=1,
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            treat_missing_data="notBreaching",
+            alarm_actions=[args.alert_topic_arn],
+            ok_actions=[args.alert_topic_arn],
+            tags={"Name": f"{queue_name}-not-empty"},
+            opts=child,
+        )
+        return queue
 
     def _execution_role(self, name: str, args: EcsWorkloadsArgs, secrets: dict) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         child = pulumi.ResourceOptions(parent=self)
