@@ -21,7 +21,7 @@ from components.security.ci_identity import Identity, IdentityArgs
 from components.settings import load_settings
 from components.shared.provider import account_id, aws_provider
 from k8s.network_policies import NetworkContext
-from k8s.observability import Observability, ObservabilityArgs, cronjob_schedules, service_scrapes
+from k8s.observability import Observability, ObservabilityArgs, dns_scrapes, job_schedules, metrics_services, service_scrapes
 from k8s.runners import Runners, RunnersArgs
 from k8s.workloads import KubernetesApps, KubernetesAppsArgs
 
@@ -283,6 +283,11 @@ runners = None
 if platform is not None:
     on_cluster = pulumi.ResourceOptions(providers=[provider, platform.k8s_provider])
     apps_on_eks = settings.apps.platform == "eks"
+    if settings.monitoring.enabled and ecs is not None:
+        # Prometheus on the cluster scrapes the ECS tasks' metrics through their Cloud Map names.
+        firewall.admit_scraper(
+            "eks-prometheus", platform.cluster_security_group_id, [w.port for w in metrics_services(settings.apps.catalog)]
+        )
     if settings.monitoring.enabled:
         observability = Observability(
             "monitoring",
@@ -301,7 +306,10 @@ if platform is not None:
                 protect=protect,
                 apps_namespace=settings.prefix,
                 scrapes=service_scrapes(settings.apps.catalog) if apps_on_eks else (),
-                cronjob_schedules=cronjob_schedules(settings.apps.catalog) if apps_on_eks else {},
+                job_schedules=job_schedules(settings.apps.catalog),
+                dns_scrapes=dns_scrapes(settings.apps.catalog, ecs.namespace_name) if ecs is not None else (),
+                log_group_prefixes=(f"/ecs/{settings.prefix}/", f"/aws/rds/instance/{settings.prefix}-postgres/"),
+                job_runner_arns=ecs.job_runner_arns if ecs is not None else {},
                 slack_webhook_url=settings.secret("alertmanagerSlackWebhookUrl"),
                 smtp_password=settings.secret("alertmanagerSmtpPassword"),
                 depends_on=platform.addons_ready,

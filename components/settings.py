@@ -16,9 +16,9 @@ import pulumi.runtime.config as runtime_config
 from pydantic import ValidationError
 
 from components.compute.apps_settings import AppsSettings, production_problems
-from components.compute.email_settings import EmailSettings
 from components.compute.eks.eks_settings import EksSettings
 from components.compute.eks.runners_settings import RunnerSettings, runner_fit_problems
+from components.compute.email_settings import EmailSettings
 from components.data.app_secrets_settings import CREDENTIALS_AREA, SecretsSettings, check_secret_area, present_values, set_command
 from components.data.cache_settings import CacheSettings
 from components.data.database_settings import DatabaseSettings

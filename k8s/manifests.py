@@ -12,6 +12,8 @@ from typing import Any
 from components.compute.eks.nodes import APPS
 from components.compute.workloads import Probe, SecretRef, Workload, kubernetes_resources
 
+from .reloader import refresh_interval, reload_annotations
+
 # Every app container runs as this user and group (high, so it matches no host user).
 RUN_AS_USER = 10001
 NAME_LABEL = "app.kubernetes.io/name"
@@ -92,7 +94,7 @@ def external_secret(item: Workload, ns: str, refs: Sequence[SecretRef], sources:
         "kind": "ExternalSecret",
         "metadata": metadata(f"{item.name}-secrets", ns, pod_labels(item)),
         "spec": {
-            "refreshInterval": "1h",
+            "refreshInterval": refresh_interval(item),
             "secretStoreRef": {"kind": SECRET_STORE_KIND, "name": store},
             "target": {"name": f"{item.name}-secrets", "creationPolicy": "Owner", "deletionPolicy": "Retain"},
             "data": data,
@@ -216,7 +218,8 @@ def deployment(item: Workload, ns: str, image: Any, has_secrets: bool) -> dict:
         spec["strategy"] = {"type": "Recreate"}
     else:
         spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
-    return {"metadata": metadata(item.name, ns, pod_labels(item), _skips(item, has_secrets)), "spec": spec}
+    annotations = {**_skips(item, has_secrets), **(reload_annotations(item, f"{item.name}-secrets") if has_secrets else {})}
+    return {"metadata": metadata(item.name, ns, pod_labels(item), annotations), "spec": spec}
 
 
 def cron_job(item: Workload, ns: str, image: Any, has_secrets: bool) -> dict:

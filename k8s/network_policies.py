@@ -14,6 +14,7 @@ from typing import Any
 from components.compute.workloads import Workload
 
 from .manifests import metadata, selector
+from .reloader import RELOADER_NAME
 
 DNS_PORT = 53
 POSTGRES_PORT = 5432
@@ -115,9 +116,21 @@ def workload_policy(item: Workload, catalog: Sequence[Workload], ctx: NetworkCon
     return {"metadata": metadata(item.name, ctx.namespace), "spec": spec}
 
 
+def reloader_policy(ctx: NetworkContext) -> dict:
+    """Reloader talks to the Kubernetes API only: the private endpoint's network interfaces in the VPC, on 443."""
+    return {
+        "metadata": metadata(RELOADER_NAME, ctx.namespace),
+        "spec": {
+            "podSelector": {"matchLabels": {"app": RELOADER_NAME}},
+            "policyTypes": ["Ingress", "Egress"],
+            "egress": [{"to": _ip_blocks([ctx.vpc_cidr]), "ports": _tcp(HTTPS_PORT)}],
+        },
+    }
+
+
 def network_policies(catalog: Sequence[Workload], ctx: NetworkContext) -> dict[str, dict]:
     """Policy name -> object."""
-    policies = {"default-deny": default_deny(ctx), "allow-dns": allow_dns(ctx)}
+    policies = {"default-deny": default_deny(ctx), "allow-dns": allow_dns(ctx), RELOADER_NAME: reloader_policy(ctx)}
     for item in catalog:
         policies[item.name] = workload_policy(item, catalog, ctx)
     return policies

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.database_settings import DatabaseSettings
+from components.data.maintenance_windows import rotation_schedule
 from components.network.firewall import POSTGRES_PORT
 from components.shared.iam_documents import service_trust
 
@@ -136,6 +137,19 @@ class Database(pulumi.ComponentResource):
             apply_immediately=settings.apply_immediately,
             tags=tags,
             opts=stateful,
+        )
+
+        # RDS rotates the password it manages (every 7 days unless told otherwise). Rotating inside the
+        # maintenance window puts the restart of its readers (components/compute/ecs/rollover.py, the
+        # Reloader on EKS) in the hour when a short blip is expected anyway.
+        schedule, duration = rotation_schedule(settings.maintenance_window)
+        aws.secretsmanager.SecretRotation(
+            f"{name}-password-rotation",
+            secret_id=instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn),
+            rotation_rules={"schedule_expression": schedule, "duration": duration},
+            # The first rotation waits for the window too, instead of happening during `pulumi up`.
+            rotate_immediately=False,
+            opts=child,
         )
 
         self.address = instance.address

@@ -139,6 +139,21 @@ class Firewall(pulumi.ComponentResource):
             for target in targets
         ]
 
+    def admit_scraper(
+        self, source: str, source_security_group_id: pulumi.Input[str], ports: Sequence[int]
+    ) -> list[aws.vpc.SecurityGroupIngressRule]:
+        """Admits a metrics scraper (Prometheus on the EKS cluster) to the workloads' metrics ports, and nothing else."""
+        return [
+            self._ingress(
+                f"app-in-{port}-{source}",
+                self.app_security_group_id,
+                port,
+                f"Metrics on {port} from {source}",
+                group=source_security_group_id,
+            )
+            for port in sorted(set(ports))
+        ]
+
     def _group(self, role: str, description: str, closed_egress: bool = False) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(
             f"{self._name}-{role}",

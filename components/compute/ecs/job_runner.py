@@ -55,8 +55,8 @@ def schedule_job(
     task: aws.ecs.TaskDefinition,
     task_role: aws.iam.Role,
     log_group: str,
-) -> pulumi.Output[str]:
-    """The job's state machine, its schedule and its alerts, as children of `owner`; returns the schedule's ARN."""
+) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    """The job's state machine, its schedule and its alerts, as children of `owner`; returns (schedule ARN, state machine ARN)."""
     assert item.schedule is not None and item.timeout_seconds is not None
     child = pulumi.ResourceOptions(parent=owner)
     label = f"{place.name_prefix}-{item.name}"
@@ -101,7 +101,9 @@ def schedule_job(
         description=f"EventBridge Scheduler starts the {item.name} job's runs, and nothing else",
         assume_role_policy=pulumi.Output.from_input(place.account_id).apply(
             # Scheduler's requests carry the schedule group as their source.
-            lambda account: service_trust("scheduler.amazonaws.com", account, f"arn:aws:scheduler:{region}:{account}:schedule-group/default")
+            lambda account: service_trust(
+                "scheduler.amazonaws.com", account, f"arn:aws:scheduler:{region}:{account}:schedule-group/default"
+            )
         ),
         tags={"Name": f"{label}-scheduler"},
         opts=child,
@@ -173,7 +175,7 @@ def schedule_job(
         tags={"Name": f"{label}-missed-run"},
         opts=child,
     )
-    return schedule.arn
+    return schedule.arn, machine.arn
 
 
 def _alert_rule(

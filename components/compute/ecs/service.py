@@ -67,6 +67,7 @@ class EcsWorkload(pulumi.ComponentResource):
     log_group_name: pulumi.Output[str]
     service_name: pulumi.Output[str] | None
     schedule_arn: pulumi.Output[str] | None
+    job_runner_arn: pulumi.Output[str] | None  # jobs: the Step Functions state machine that runs them
 
     def __init__(self, name: str, args: EcsWorkloadArgs, opts: pulumi.ResourceOptions | None = None):
         item = args.workload
@@ -161,8 +162,11 @@ class EcsWorkload(pulumi.ComponentResource):
 
         self.service_name = None
         self.schedule_arn = None
+        self.job_runner_arn = None
         if item.kind == "job":
-            self.schedule_arn = schedule_job(self, name, item, place, task, task_role, log_group_name(place.name_prefix, item.name))
+            self.schedule_arn, self.job_runner_arn = schedule_job(
+                self, name, item, place, task, task_role, log_group_name(place.name_prefix, item.name)
+            )
         else:
             self.service_name = self._service(task)
 
@@ -172,6 +176,7 @@ class EcsWorkload(pulumi.ComponentResource):
                 "task_role_arn": self.task_role_arn,
                 "service_name": self.service_name,
                 "schedule_arn": self.schedule_arn,
+                "job_runner_arn": self.job_runner_arn,
             }
         )
 
@@ -286,5 +291,6 @@ class EcsWorkload(pulumi.ComponentResource):
                 },
                 opts=child,
             )
+
 
 _TYPE = {"service": "Service", "worker": "Worker", "job": "ScheduledJob"}

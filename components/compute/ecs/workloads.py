@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components.compute.apps_settings import AppsSettings
 from components.compute.ecs.iam import execution_policy
+from components.compute.ecs.rollover import restart_on_rotation
 from components.compute.ecs.service import EcsPlacement, EcsWorkload, EcsWorkloadArgs, log_group_name
 from components.compute.ecs.task import SecretArns, secret_arns_used
 from components.compute.workloads import RuntimeContext, Workload, plain_environment, secrets_for
@@ -39,6 +40,11 @@ class EcsWorkloadsArgs:
     listeners: Sequence[pulumi.Resource]
     protect: bool
     alert_topic_arn: pulumi.Input[str]  # failed, hung, missed and undeliverable job runs
+
+
+def rotated_secret_readers(catalog: Sequence[Workload]) -> list[str]:
+    """The long-running services that read the database password or the Redis AUTH token (jobs read them at each start)."""
+    return sorted(w.name for w in catalog if w.is_long_running and (w.reads("database-password") or w.reads("cache-auth-token")))
 
 
 class EcsWorkloads(pulumi.ComponentResource):
@@ -143,6 +149,9 @@ class EcsWorkloads(pulumi.ComponentResource):
         )
 
         self.service_names = {}
+        workloads: list[EcsWorkload] = []
+        # Job name -> the Step Functions state machine that runs it (its run metrics feed Prometheus).
+        self.job_runner_arns: dict[str, pulumi.Output[str]] = {}
         self.task_definition_arns = {}
         self.task_role_arns = {}
         self.log_group_names = {}
@@ -160,11 +169,28 @@ class EcsWorkloads(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            workloads.append(workload)
+            if workload.job_runner_arn is not None:
+                self.job_runner_arns[item.name] = workload.job_runner_arn
             self.task_definition_arns[item.name] = workload.task_definition_arn
             self.task_role_arns[item.name] = workload.task_role_arn
             self.log_group_names[item.name] = workload.log_group_name
             if workload.service_name is not None:
                 self.service_names[item.name] = workload.service_name
+
+        self.rotated_secret_readers = rotated_secret_readers(args.catalog)
+        restart_on_rotation(
+            self,
+            name,
+            prefix,
+            args.region,
+            args.account_id,
+            cluster.arn,
+            self.rotated_secret_readers,
+            [args.database_secret_arn, args.cache_secret_arn],
+            args.alert_topic_arn,
+            ready=workloads,
+        )
 
         self.register_outputs(
             {
