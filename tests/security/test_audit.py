@@ -155,7 +155,8 @@ def test_a_second_stack_in_productions_account_creates_no_singleton(plan_variant
 
 def test_each_singleton_is_owned_separately(plan_variant):
     plan = plan_variant("production", _existing(("audit", "guardDuty")))
-    assert plan.all("aws:guardduty/detector:Detector") == [] and plan.all("aws:cloudwatch/eventRule:EventRule") == []
+    findings_rules = [r for r in plan.all("aws:cloudwatch/eventRule:EventRule") if "guardduty" in r.inputs["eventPattern"]]
+    assert plan.all("aws:guardduty/detector:Detector") == [] and findings_rules == []
     assert len(plan.all("aws:cloudtrail/trail:Trail")) == 1 and len(plan.all("aws:cfg/recorder:Recorder")) == 1
 
 

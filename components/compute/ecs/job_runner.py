@@ -35,7 +35,7 @@ from components.compute.schedule_gaps import missed_run_after_seconds
 from components.shared.iam_documents import service_trust
 
 if TYPE_CHECKING:
-    from components.compute.ecs.service import EcsPlacement
+    from components.compute.ecs.placement import EcsPlacement
     from components.compute.workloads import Workload
 
 # The missed-run alarm counts successful runs per hour; CloudWatch looks back at most 7 days at that period.
