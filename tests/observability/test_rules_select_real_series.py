@@ -106,7 +106,7 @@ def test_every_rule_reads_real_series_of_its_stack(stack_plan):
         assert selectors or bare, f"{alert} reads no series: {expr}"
         for metric in [m for m, _ in selectors] + bare:
             assert sources.produces(metric), f"{alert}: nothing in stack '{stack_plan.stack}' produces {metric}"
-        for metric, body in selectors:
+        for _metric, body in selectors:
             for label, _, value in MATCHER.findall(body):
                 if label == "namespace":
                     assert value == apps_namespace, (alert, value)
