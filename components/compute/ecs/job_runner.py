@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
+from components.compute.ecs.alert_plumbing import alert_rule, service_role, topic_alarm
 from components.compute.ecs.iam import job_runner_policy, scheduler_policy
 from components.compute.ecs.job_definition import (
     ECS_SYNC_RULE,
@@ -32,7 +33,6 @@ from components.compute.ecs.job_definition import (
 from components.compute.ecs.schedule import scheduler_cron
 from components.compute.ecs.task import capacity_strategy
 from components.compute.schedule_gaps import missed_run_after_seconds
-from components.shared.iam_documents import service_trust
 
 if TYPE_CHECKING:
     from components.compute.ecs.placement import EcsPlacement
@@ -63,17 +63,14 @@ def schedule_job(
     region = place.region
     strategy = capacity_strategy(item, place.prefer_spot)
 
-    runner_role = aws.iam.Role(
+    runner_role = service_role(
+        owner,
         f"{name}-runner-role",
-        name=f"{label}-runner",
-        description=f"Step Functions runs the {item.name} job's task, waits for it and stops it at its time limit",
-        assume_role_policy=pulumi.Output.from_input(place.account_id).apply(
-            lambda account: service_trust(
-                "states.amazonaws.com", account, f"arn:aws:states:{region}:{account}:stateMachine:{label}", arn_operator="ArnEquals"
-            )
-        ),
-        tags={"Name": f"{label}-runner"},
-        opts=child,
+        f"{label}-runner",
+        f"Step Functions runs the {item.name} job's task, waits for it and stops it at its time limit",
+        "states.amazonaws.com",
+        place.account_id,
+        lambda account: f"arn:aws:states:{region}:{account}:stateMachine:{label}",
     )
     runner_policy = aws.iam.RolePolicy(
         f"{name}-runner-policy",
@@ -95,18 +92,16 @@ def schedule_job(
         opts=pulumi.ResourceOptions(parent=owner, depends_on=[runner_policy]),
     )
 
-    scheduler_role = aws.iam.Role(
+    # Scheduler's requests carry the schedule group as their source.
+    scheduler_role = service_role(
+        owner,
         f"{name}-scheduler-role",
-        name=f"{label}-scheduler",
-        description=f"EventBridge Scheduler starts the {item.name} job's runs, and nothing else",
-        assume_role_policy=pulumi.Output.from_input(place.account_id).apply(
-            # Scheduler's requests carry the schedule group as their source.
-            lambda account: service_trust(
-                "scheduler.amazonaws.com", account, f"arn:aws:scheduler:{region}:{account}:schedule-group/default"
-            )
-        ),
-        tags={"Name": f"{label}-scheduler"},
-        opts=child,
+        f"{label}-scheduler",
+        f"EventBridge Scheduler starts the {item.name} job's runs, and nothing else",
+        "scheduler.amazonaws.com",
+        place.account_id,
+        lambda account: f"arn:aws:scheduler:{region}:{account}:schedule-group/default",
+        arn_operator="ArnLike",
     )
     scheduler_policy_resource = aws.iam.RolePolicy(
         f"{name}-scheduler-policy",
@@ -131,7 +126,7 @@ def schedule_job(
         opts=pulumi.ResourceOptions(parent=owner, depends_on=[scheduler_policy_resource, *place.ready]),
     )
 
-    _alert_rule(
+    alert_rule(
         owner,
         f"{name}-task-failed",
         f"{label}-task-failed",
@@ -141,7 +136,7 @@ def schedule_job(
         task_failed_message(place.name_prefix, item, log_group),
         place.alert_topic_arn,
     )
-    _alert_rule(
+    alert_rule(
         owner,
         f"{name}-run-failed",
         f"{label}-run-failed",
@@ -152,51 +147,18 @@ def schedule_job(
         place.alert_topic_arn,
     )
     periods = missed_run_periods(item.schedule)
-    aws.cloudwatch.MetricAlarm(
+    topic_alarm(
+        owner,
         f"{name}-missed-run",
-        name=f"{label}-missed-run",
-        alarm_description=(
-            f"No successful {item.name} run for {periods} hours ('{item.schedule}' UTC): the schedule did not fire, "
-            "or every run since failed"
-        ),
-        namespace="AWS/States",
-        metric_name="ExecutionsSucceeded",
-        dimensions={"StateMachineArn": machine.arn},
-        statistic="Sum",
-        period=MISSED_RUN_PERIOD_SECONDS,
-        evaluation_periods=periods,
-        datapoints_to_alarm=periods,
-        comparison_operator="LessThanThreshold",
-        threshold=1,
+        f"{label}-missed-run",
+        f"No successful {item.name} run for {periods} hours ('{item.schedule}' UTC): the schedule did not fire, or every run since failed",
+        ("AWS/States", "ExecutionsSucceeded", "Sum"),
+        {"StateMachineArn": machine.arn},
+        ("LessThanThreshold", 1),
+        MISSED_RUN_PERIOD_SECONDS,
+        periods,
         # An hour without runs publishes no datapoint at all: that is exactly "no success".
-        treat_missing_data="breaching",
-        alarm_actions=[place.alert_topic_arn],
-        ok_actions=[place.alert_topic_arn],
-        tags={"Name": f"{label}-missed-run"},
-        opts=child,
+        "breaching",
+        place.alert_topic_arn,
     )
     return schedule.arn, machine.arn
-
-
-def _alert_rule(
-    owner: pulumi.ComponentResource,
-    name: str,
-    rule_name: str,
-    description: str,
-    pattern: pulumi.Input[str],
-    paths: dict[str, str],
-    template: str,
-    topic_arn: pulumi.Input[str],
-) -> None:
-    """An EventBridge rule that mails the topic one sentence (an input transformer) when `pattern` matches."""
-    child = pulumi.ResourceOptions(parent=owner)
-    rule = aws.cloudwatch.EventRule(
-        name, name=rule_name, description=description, event_pattern=pattern, tags={"Name": rule_name}, opts=child
-    )
-    aws.cloudwatch.EventTarget(
-        f"{name}-alert",
-        rule=rule.name,
-        arn=topic_arn,
-        input_transformer={"input_paths": paths, "input_template": template},
-        opts=child,
-    )

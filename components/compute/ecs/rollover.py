@@ -18,8 +18,9 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from components.compute.ecs.alert_plumbing import alert_rule, service_role
 from components.compute.ecs.job_definition import RUN_FAILED_PATHS, run_failed_pattern
-from components.shared.iam_documents import document, service_trust
+from components.shared.iam_documents import document
 
 RESTART_STATE = "RestartReaders"
 
@@ -94,18 +95,14 @@ def restart_on_rotation(
     """The rule, the state machine and their two roles, as children of `owner`."""
     child = pulumi.ResourceOptions(parent=owner)
     label = f"{name_prefix}-secret-rollover"
-    account = pulumi.Output.from_input(account_id)
-    machine_role = aws.iam.Role(
+    machine_role = service_role(
+        owner,
         f"{name}-rollover-role",
-        name=label,
-        description="Step Functions starts a new deployment of each ECS service that reads a rotated secret",
-        assume_role_policy=account.apply(
-            lambda a: service_trust(
-                "states.amazonaws.com", a, f"arn:aws:states:{region}:{a}:stateMachine:{label}", arn_operator="ArnEquals"
-            )
-        ),
-        tags={"Name": label},
-        opts=child,
+        label,
+        "Step Functions starts a new deployment of each ECS service that reads a rotated secret",
+        "states.amazonaws.com",
+        account_id,
+        lambda a: f"arn:aws:states:{region}:{a}:stateMachine:{label}",
     )
     machine_policy = aws.iam.RolePolicy(
         f"{name}-rollover-policy",
@@ -131,15 +128,14 @@ def restart_on_rotation(
         tags={"Name": rule_name},
         opts=child,
     )
-    invoke_role = aws.iam.Role(
+    invoke_role = service_role(
+        owner,
         f"{name}-rollover-invoke-role",
-        name=f"{label}-invoke",
-        description="EventBridge starts the secret rollover when a secret the services read rotates",
-        assume_role_policy=account.apply(
-            lambda a: service_trust("events.amazonaws.com", a, f"arn:aws:events:{region}:{a}:rule/{rule_name}", arn_operator="ArnEquals")
-        ),
-        tags={"Name": f"{label}-invoke"},
-        opts=child,
+        f"{label}-invoke",
+        "EventBridge starts the secret rollover when a secret the services read rotates",
+        "events.amazonaws.com",
+        account_id,
+        lambda a: f"arn:aws:events:{region}:{a}:rule/{rule_name}",
     )
     aws.iam.RolePolicy(
         f"{name}-rollover-invoke-policy",
@@ -162,26 +158,17 @@ def restart_on_rotation(
         },
         opts=child,
     )
-    failed_name = f"{label}-failed"
-    failed = aws.cloudwatch.EventRule(
+    alert_rule(
+        owner,
         f"{name}-rollover-failed",
-        name=failed_name,
-        description="The rolling restart after a secret rotation did not succeed",
-        event_pattern=machine.arn.apply(run_failed_pattern),
-        tags={"Name": failed_name},
-        opts=child,
-    )
-    aws.cloudwatch.EventTarget(
-        f"{name}-rollover-failed-alert",
-        rule=failed.name,
-        arn=alert_topic_arn,
-        input_transformer={
-            "input_paths": RUN_FAILED_PATHS,
-            "input_template": json.dumps(
-                f"{name_prefix}: the restart of the ECS services after a secret rotation ended <status> at <time>; "
-                f"restart {restarted} by hand (aws ecs update-service --force-new-deployment). Execution <execution>."
-            ),
-        },
-        opts=child,
+        f"{label}-failed",
+        "The rolling restart after a secret rotation did not succeed",
+        machine.arn.apply(run_failed_pattern),
+        RUN_FAILED_PATHS,
+        json.dumps(
+            f"{name_prefix}: the restart of the ECS services after a secret rotation ended <status> at <time>; "
+            f"restart {restarted} by hand (aws ecs update-service --force-new-deployment). Execution <execution>."
+        ),
+        alert_topic_arn,
     )
     return machine

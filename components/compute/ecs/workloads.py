@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.apps_settings import AppsSettings
+from components.compute.ecs.alert_plumbing import topic_alarm
 from components.compute.ecs.iam import execution_policy
 from components.compute.ecs.placement import EcsPlacement
 from components.compute.ecs.rollover import restart_on_rotation
@@ -217,23 +218,18 @@ class EcsWorkloads(pulumi.ComponentResource):
             tags={"Name": queue_name},
             opts=child,
         )
-        aws.cloudwatch.MetricAlarm(
+        topic_alarm(
+            self,
             f"{name}-job-schedules-dlq-alarm",
-            name=f"{queue_name}-not-empty",
-            alarm_description="A job schedule could not start its run (see the messages in the queue for the schedule and the error)",
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": queue.name},
-            statistic="Maximum",
-            period=300,
-            evaluation_periods=1,
-            comparison_operator="GreaterThanThreshold",
-            threshold=0,
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alert_topic_arn],
-            ok_actions=[args.alert_topic_arn],
-            tags={"Name": f"{queue_name}-not-empty"},
-            opts=child,
+            f"{queue_name}-not-empty",
+            "A job schedule could not start its run (see the messages in the queue for the schedule and the error)",
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"),
+            {"QueueName": queue.name},
+            ("GreaterThanThreshold", 0),
+            300,
+            1,
+            "notBreaching",
+            args.alert_topic_arn,
         )
         return queue
 
