@@ -28,6 +28,7 @@ from k8s.chart_values import (
     prometheus_stack_values,
     runner_scale_set_values,
 )
+from k8s.job_metrics import exporter_values
 from k8s.reloader import reloader_values
 
 ANY = object()
@@ -162,7 +163,19 @@ RELOADER_1_0_97 = {
     },
 }
 
+# prometheus-cloudwatch-exporter 0.26.0 values.yaml (prometheus-community/helm-charts, charts/prometheus-cloudwatch-exporter).
+CLOUDWATCH_EXPORTER_0_26_0 = {
+    "serviceAccount": {"create": ANY, "name": ANY, "annotations": ANY},
+    "config": ANY,
+    "resources": RESOURCES,
+    "serviceMonitor": {"enabled": ANY, "interval": ANY, "timeout": ANY, "metricRelabelings": ANY},
+    "ingress": {"enabled": ANY},
+    "securityContext": {"runAsUser": ANY, "fsGroup": ANY},
+    "containerSecurityContext": ANY,
+}
+
 DOCUMENTED = {
+    "prometheus-cloudwatch-exporter": ("0.26.0", CLOUDWATCH_EXPORTER_0_26_0),
     "reloader": ("1.0.97", RELOADER_1_0_97),
     "kube-prometheus-stack": ("67.8.0", KUBE_PROMETHEUS_STACK_67_8_0),
     "loki": ("6.29.0", LOKI_6_29_0),
@@ -226,6 +239,13 @@ def built_values() -> dict[str, dict]:
         "gha-runner-scale-set-controller": arc_controller_values(),
         "gha-runner-scale-set": runner_scale_set_values(GROUP, RUNNER_SELECTOR, RUNNER_TOLERATIONS),
         "reloader": reloader_values({"ohmycoins.io/node-group": "apps"}),
+        "prometheus-cloudwatch-exporter": exporter_values(
+            "ap-southeast-2",
+            {"defillama": "arn:aws:states:ap-southeast-2:123456789012:stateMachine:ohmycoins-production-defillama"},
+            "arn:aws:iam::123456789012:role/cloudwatch-exporter",
+            "ohmycoins-production",
+            "ohmycoins-production",
+        ),
     }
 
 
