@@ -30,7 +30,7 @@ from components.shared.access_logs import AccessLogBucket, AccessLogBucketArgs
 from components.shared.provider import account_id, aws_provider, copy_region_provider
 from k8s.chart_values import GRAFANA_HEALTH_PATH, GRAFANA_POD_PORT
 from k8s.network_policies import NetworkContext
-from k8s.observability import Observability, ObservabilityArgs, cronjob_schedules, service_scrapes
+from k8s.observability import Observability, ObservabilityArgs, dns_scrapes, job_schedules, metrics_services, service_scrapes
 from k8s.runners import Runners, RunnersArgs
 from k8s.workloads import KubernetesApps, KubernetesAppsArgs
 
@@ -69,6 +69,7 @@ firewall = Firewall(
         vpc_cidr=network.vpc_cidr,
         app_ports=routed_ports(settings.apps.catalog),
         internal_ports=service_ports(settings.apps.catalog),
+        smtp_port=settings.email.smtp_port if settings.email.enabled else None,
     ),
     opts=on_aws,
 )
@@ -184,6 +185,8 @@ runtime = RuntimeContext(
     cache_host=cache.primary_endpoint,
     cache_port=cache.port,
     cache_tls=cache.tls,
+    mail_environment=settings.email.environment(),
+    llm_environment=settings.apps.llm_environment(),
 )
 images = image_references(settings.apps, registry.repository_urls)
 # The catalog with shared storage moved onto any file system restore the stack names (ohmycoins:backup.fileSystemRestores).
@@ -214,6 +217,7 @@ if settings.apps.platform == "ecs":
             target_group_arns=edge.target_group_arns,
             listeners=edge.listeners,
             protect=protect,
+            alert_topic_arn=alerts.topic_arn,
         ),
         opts=on_aws,
     )
@@ -335,6 +339,7 @@ if platform is not None and settings.apps.platform == "eks":
                 vpc_cidr=network.vpc_cidr,
                 load_balancer_cidrs=network.public_subnet_cidrs,
                 data_cidrs=network.private_data_subnet_cidrs,
+                smtp_port=settings.email.smtp_port if settings.email.enabled else None,
             ),
             volume_handles={
                 name: pulumi.Output.concat(fs.file_system_id, "::", fs.access_point_id) for name, fs in k8s_file_systems.items()
@@ -351,6 +356,11 @@ runners = None
 if platform is not None:
     on_cluster = pulumi.ResourceOptions(providers=[provider, platform.k8s_provider])
     apps_on_eks = settings.apps.platform == "eks"
+    if settings.monitoring.enabled and ecs is not None:
+        # Prometheus on the cluster scrapes the ECS tasks' metrics through their Cloud Map names.
+        firewall.admit_scraper(
+            "eks-prometheus", platform.cluster_security_group_id, [w.port for w in metrics_services(settings.apps.catalog)]
+        )
     if settings.monitoring.enabled:
         observability = Observability(
             "monitoring",
@@ -370,7 +380,10 @@ if platform is not None:
                 access_logs=access_logs.destination,
                 apps_namespace=settings.prefix,
                 scrapes=service_scrapes(settings.apps.catalog) if apps_on_eks else (),
-                cronjob_schedules=cronjob_schedules(settings.apps.catalog) if apps_on_eks else {},
+                job_schedules=job_schedules(settings.apps.catalog),
+                dns_scrapes=dns_scrapes(settings.apps.catalog, ecs.namespace_name) if ecs is not None else (),
+                log_group_prefixes=(f"/ecs/{settings.prefix}/", f"/aws/rds/instance/{settings.prefix}-postgres/"),
+                job_runner_arns=ecs.job_runner_arns if ecs is not None else {},
                 slack_webhook_url=settings.secret("alertmanagerSlackWebhookUrl"),
                 smtp_password=settings.secret("alertmanagerSmtpPassword"),
                 grafana_target_group_arn=edge.site_target_group_arns.get("grafana"),
@@ -465,8 +478,6 @@ pulumi.export("databaseAddress", database.address)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
-if database.replica_address is not None:
-    pulumi.export("databaseReplicaAddress", database.replica_address)
 pulumi.export("cachePrimaryEndpoint", cache.primary_endpoint)
 pulumi.export("cacheReaderEndpoint", cache.reader_endpoint)
 pulumi.export("cachePort", cache.port)

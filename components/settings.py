@@ -20,7 +20,8 @@ from pydantic.alias_generators import to_snake
 from components.compute.apps_settings import AppsSettings, production_problems
 from components.compute.eks.eks_settings import EksSettings
 from components.compute.eks.runners_settings import RunnerSettings, runner_fit_problems
-from components.data.app_secrets_settings import CREDENTIALS_AREA, SecretsSettings, check_secret_area, present_values
+from components.compute.email_settings import EmailSettings
+from components.data.app_secrets_settings import CREDENTIALS_AREA, SecretsSettings, check_secret_area, present_values, set_command
 from components.data.cache_settings import CacheSettings
 from components.data.database_settings import DatabaseSettings
 from components.data.kms_settings import KmsSettings
@@ -56,6 +57,7 @@ AREAS: dict[str, type[Model]] = {
     "eks": EksSettings,
     "edge": EdgeSettings,
     "apps": AppsSettings,
+    "email": EmailSettings,
     "kms": KmsSettings,
     "firewall": FirewallSettings,
     "secrets": SecretsSettings,
@@ -105,6 +107,7 @@ class Settings:
     eks: EksSettings
     edge: EdgeSettings
     apps: AppsSettings
+    email: EmailSettings
     kms: KmsSettings
     firewall: FirewallSettings
     secrets: SecretsSettings
@@ -239,6 +242,18 @@ def _observability_problems(parsed: dict[str, Model]) -> list[tuple[str, str]]:
     return problems
 
 
+def credential_needs(parsed: dict[str, Model], present: set[str]) -> list[tuple[str, str]]:
+    """Plain settings that only work with a credential the secure area must then hold."""
+    apps, email = parsed["apps"], parsed["email"]
+    assert isinstance(apps, AppsSettings) and isinstance(email, EmailSettings)
+    problems: list[tuple[str, str]] = []
+    if apps.llm_provider == "anthropic" and "ANTHROPIC_API_KEY" not in present:
+        problems.append((key_path("apps", ("llmProvider",)), f"is anthropic, which needs `{set_command('anthropicApiKey')}`"))
+    if email.enabled and "SMTP_USER" not in present:
+        problems.append((key_path("email", ("smtpHost",)), f"mail needs the SMTP account: `{set_command('smtpUser')}` and smtpPassword"))
+    return problems
+
+
 def load_settings() -> Settings:
     """Reads and validates the stack's config; raises SettingsError naming every bad key."""
     stack = pulumi.get_stack()
@@ -290,6 +305,7 @@ def load_settings() -> Settings:
 
     if not problems:
         problems += cross_area_problems(parsed, stack=stack, region=str(region))
+        problems += credential_needs(parsed, set(present_values(raw_credentials)))
 
     if problems:
         raise SettingsError(stack, problems)

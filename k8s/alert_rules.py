@@ -6,8 +6,10 @@ pod, job) act on predictable label sets. Fixes against the original (facts 6.5 i
 - ApplicationDown watches the `job` label the ServiceMonitors really produce (the Service name)
   and fires when every target of an application is down, not on made-up job names.
 - HighErrorRate is the share of 5xx responses (> 5 %), not an absolute rate of 0.05 req/s.
-- CollectorMissedRun has a threshold per CronJob from its own schedule (a daily job is not
-  "missed" after 2 hours).
+- CollectorMissedRun has a threshold per job from its own schedule (a daily job is not
+  "missed" after 2 hours), and reads the platform the jobs run on: CronJobs on EKS, the jobs'
+  Step Functions runs (through the CloudWatch exporter) on ECS.
+- ApplicationDown also fires when a service has no target left at all (`absent(up)`).
 - PodNotReady counts Pending/Unknown pods and Running pods that are not ready; finished
   (Succeeded) job pods are not "not ready".
 - CollectorJobFailed fires only for jobs created within the last hour, not for as long as the
@@ -18,59 +20,15 @@ pod, job) act on predictable label sets. Fixes against the original (facts 6.5 i
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
+
+from components.compute.schedule_gaps import missed_run_after_seconds
 
 # How long after a failed collector Job was created it still alerts (a Job is kept in history
 # far longer; the next scheduled run is a new Job with its own result).
 JOB_FAILURE_WINDOW_SECONDS = 3600
-# Grace on top of the longest gap between two runs before a run counts as missed.
-MISSED_RUN_GRACE_SECONDS = 3600
-
-_FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
-
-
-def _cron_field(text: str, low: int, high: int) -> set[int]:
-    values: set[int] = set()
-    for part in text.split(","):
-        body, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if body == "*":
-            start, end = low, high
-        elif "-" in body:
-            start, end = (int(x) for x in body.split("-", 1))
-        else:
-            start = end = int(body)
-            if step_text:
-                end = high
-        if not (low <= start <= end <= high) or step < 1:
-            raise ValueError(f"'{part}' is outside {low}-{high}")
-        values.update(range(start, end + 1, step))
-    return values
-
-
-def cron_max_gap_seconds(expression: str) -> int:
-    """The longest time between two consecutive runs of a 5-field cron schedule, over four weeks.
-
-    '0 * * * *' -> 3600; '0 2 * * *' -> 86400; '0 2 * * 1' -> 604800. Day-of-month and month
-    are honoured only as '*' (the catalog's schedules); anything else raises ValueError.
-    """
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(f"'{expression}' is not a 5-field cron expression")
-    minute, hour, dom, month, dow = (_cron_field(f, lo, hi) for f, (lo, hi) in zip(fields, _FIELD_RANGES, strict=True))
-    if fields[2] != "*" or fields[3] != "*":
-        raise ValueError(f"'{expression}': only '*' day-of-month and month are supported")
-    del dom, month
-    # 28 days = 4 whole weeks starting on a Monday: weekday w of day d is (d + 1) % 7 (0 = Sunday).
-    runs = [
-        ((day * 24 + h) * 60 + m) * 60 for day, h, m in itertools.product(range(28), sorted(hour), sorted(minute)) if (day + 1) % 7 in dow
-    ]
-    if not runs:
-        raise ValueError(f"'{expression}' never runs")
-    period = 28 * 86400
-    return max((runs[(i + 1) % len(runs)] - runs[i]) % period or period for i in range(len(runs)))
 
 
 @dataclass(frozen=True)
@@ -96,22 +54,56 @@ def _regex(names: Sequence[str]) -> str:
     return "|".join(sorted(names))
 
 
-def alert_rule_groups(apps_namespace: str, app_jobs: Sequence[str], cronjob_schedules: Mapping[str, str]) -> list[dict]:
+# Where the scheduled jobs' runs are seen: kube-state-metrics (CronJobs on EKS) or the CloudWatch
+# exporter's Step Functions series (jobs on ECS, k8s/job_metrics.py), relabelled with the same labels.
+JobSource = Literal["kubernetes", "step-functions"]
+
+
+def _job_rules(ns: str, job_schedules: Mapping[str, str], source: JobSource) -> tuple[str, str]:
+    """(CollectorJobFailed, CollectorMissedRun) expressions for the stack's jobs, on its platform."""
+    names = _regex(list(job_schedules))
+    if source == "kubernetes":
+        # A CronJob's Jobs are named <cronjob>-<scheduled minute>.
+        failed = (
+            f'max by (namespace, job_name) (kube_job_status_failed{{{ns},job_name=~"({names})-[0-9]+"}}) > 0'
+            f' and on (namespace, job_name) (time() - max by (namespace, job_name) (kube_job_created{{{ns},job_name=~"({names})-[0-9]+"}})'
+            f" < {JOB_FAILURE_WINDOW_SECONDS})"
+        )
+        missed = " or ".join(
+            f'(time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{{{ns},cronjob="{name}"}}) '
+            f"> {missed_run_after_seconds(schedule)})"
+            for name, schedule in sorted(job_schedules.items())
+        )
+        return failed, missed
+    failed = (
+        f'max by (namespace, job_name) (max_over_time(aws_states_executions_failed_sum{{{ns},job_name=~"{names}"}}'
+        f"[{JOB_FAILURE_WINDOW_SECONDS}s])) > 0"
+    )
+    # The exporter publishes a success series only for periods with a successful run: none for
+    # longer than the schedule's gap plus grace is a missed run.
+    missed = " or ".join(
+        f'absent_over_time(aws_states_executions_succeeded_sum{{{ns},cronjob="{name}"}}[{missed_run_after_seconds(schedule)}s])'
+        for name, schedule in sorted(job_schedules.items())
+    )
+    return failed, missed
+
+
+def alert_rule_groups(
+    apps_namespace: str, app_jobs: Sequence[str], job_schedules: Mapping[str, str], job_source: JobSource = "kubernetes"
+) -> list[dict]:
     """The `spec.groups` of the PrometheusRule.
 
-    apps_namespace: where the workloads run; app_jobs: the Services scraped by ServiceMonitors
-    (the `job` label); cronjob_schedules: CronJob name -> 5-field cron schedule.
+    apps_namespace: where the workloads run (on ECS, the label the scrape configs give them);
+    app_jobs: the scraped services (the `job` label); job_schedules: scheduled job -> 5-field cron;
+    job_source: where the jobs' runs are seen. With no scheduled jobs the two collector rules are left out.
     """
     ns = f'namespace="{apps_namespace}"'
     fs = 'fstype!~"tmpfs|overlay|squashfs|nsfs",mountpoint!~"/run.*"'
     jobs = _regex(app_jobs) if app_jobs else "^$"
-    missed = " or ".join(
-        f'(time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{{{ns},cronjob="{name}"}}) '
-        f"> {cron_max_gap_seconds(schedule) + MISSED_RUN_GRACE_SECONDS})"
-        for name, schedule in sorted(cronjob_schedules.items())
+    # Every target of a service down, or no target at all (no task or pod left to discover).
+    down = " or ".join(
+        [f'max by (namespace, job) (up{{{ns},job=~"{jobs}"}}) == 0'] + [f'absent(up{{{ns},job="{job}"}})' for job in sorted(app_jobs)]
     )
-    if not missed:
-        missed = "vector(0) > 1"
     groups: list[tuple[str, str, list[Rule]]] = [
         (
             "infrastructure_alerts",
@@ -190,7 +182,7 @@ def alert_rule_groups(apps_namespace: str, app_jobs: Sequence[str], cronjob_sche
                 ),
                 Rule(
                     "ApplicationDown",
-                    f'max by (namespace, job) (up{{{ns},job=~"{jobs}"}}) == 0',
+                    down,
                     "2m",
                     "critical",
                     "{{ $labels.job }} is down",
@@ -198,34 +190,11 @@ def alert_rule_groups(apps_namespace: str, app_jobs: Sequence[str], cronjob_sche
                 ),
                 Rule(
                     "DatabaseConnectionFailures",
-                    f"sum by (namespace, job) (increase(database_connection_errors_total{{{ns}}}[5m])) > 0",
+                    f'sum by (namespace, job) (increase(database_connection_errors_total{{{ns},job=~"{jobs}"}}[5m])) > 0',
                     "5m",
                     "critical",
                     "{{ $labels.job }} cannot connect to the database",
                     '{{ $value | printf "%.0f" }} connection errors in the last 5 minutes.',
-                ),
-            ],
-        ),
-        (
-            "collector_alerts",
-            "60s",
-            [
-                Rule(
-                    "CollectorJobFailed",
-                    f"max by (namespace, job_name) (kube_job_status_failed{{{ns}}}) > 0"
-                    f" and on (namespace, job_name) (time() - max by (namespace, job_name) (kube_job_created{{{ns}}}) < {JOB_FAILURE_WINDOW_SECONDS})",
-                    "5m",
-                    "warning",
-                    "Collector job {{ $labels.job_name }} failed",
-                    "A collector run that started within the last hour failed.",
-                ),
-                Rule(
-                    "CollectorMissedRun",
-                    missed,
-                    "5m",
-                    "warning",
-                    "Collector {{ $labels.cronjob }} missed its schedule",
-                    "No successful run for {{ $value | humanizeDuration }}: longer than its schedule's gap plus one hour.",
                 ),
             ],
         ),
@@ -252,4 +221,25 @@ def alert_rule_groups(apps_namespace: str, app_jobs: Sequence[str], cronjob_sche
             ],
         ),
     ]
+    if job_schedules:
+        failed, missed = _job_rules(ns, job_schedules, job_source)
+        collector_rules = [
+            Rule(
+                "CollectorJobFailed",
+                failed,
+                "0m" if job_source == "step-functions" else "5m",
+                "warning",
+                "Collector job {{ $labels.job_name }} failed",
+                "A collector run that started within the last hour failed (a non-zero exit, a failed start, or its time limit).",
+            ),
+            Rule(
+                "CollectorMissedRun",
+                missed,
+                "5m",
+                "warning",
+                "Collector {{ $labels.cronjob }} missed its schedule",
+                "No successful run for longer than its schedule's gap plus one hour.",
+            ),
+        ]
+        groups.insert(-1, ("collector_alerts", "60s", collector_rules))
     return [{"name": name, "interval": interval, "rules": [r.to_dict() for r in rules]} for name, interval, rules in groups]

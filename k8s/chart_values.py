@@ -25,6 +25,7 @@ LOG_SHIPPER_RELEASE = "alloy"
 ARC_CONTROLLER_RELEASE = "arc"
 
 ALERTMANAGER_SERVICE_ACCOUNT = "alertmanager"
+GRAFANA_SERVICE_ACCOUNT = "grafana"
 LOKI_SERVICE_ACCOUNT = "loki"
 ARC_CONTROLLER_SERVICE_ACCOUNT = "arc-controller"
 GRAFANA_ADMIN_SECRET = "grafana-admin"
@@ -64,6 +65,12 @@ CHARTS: dict[str, Chart] = {
     "kube-prometheus-stack": Chart("kube-prometheus-stack", "67.8.0", "https://prometheus-community.github.io/helm-charts"),
     "loki": Chart("loki", "6.29.0", "https://grafana.github.io/helm-charts"),
     "alloy": Chart("alloy", "0.12.5", "https://grafana.github.io/helm-charts"),
+    # Job-run metrics of the ECS state machines, from CloudWatch (k8s/job_metrics.py).
+    "prometheus-cloudwatch-exporter": Chart(
+        "prometheus-cloudwatch-exporter", "0.26.0", "https://prometheus-community.github.io/helm-charts"
+    ),
+    # Rolls Deployments whose Secret changed (a rotated database password, a new Redis token).
+    "reloader": Chart("reloader", "1.0.97", "https://stakater.github.io/stakater-charts"),
     # ARC publishes its charts to GHCR only; controller and scale sets must share a version.
     "gha-runner-scale-set-controller": Chart(
         "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller", ARC_VERSION, None
@@ -108,6 +115,48 @@ class ServiceScrape:
     path: str
 
 
+@dataclass(frozen=True)
+class DnsScrape:
+    """A workload Prometheus scrapes by DNS name, outside the cluster (ECS tasks in Cloud Map).
+
+    `name` becomes the `job` label, as the Service name does on EKS, and every series gets the
+    apps namespace as `namespace`, so the alert rules select the same labels on both platforms.
+    """
+
+    name: str
+    dns_name: str  # `<workload>.<Cloud Map namespace>`: one A record per running task
+    port: int
+    path: str
+
+
+def dns_scrape_configs(scrapes: Sequence[DnsScrape], apps_namespace: str) -> list[dict[str, Any]]:
+    """Prometheus scrape configs (`additionalScrapeConfigs`): every task behind each name, every 30 s."""
+    return [
+        {
+            "job_name": scrape.name,
+            "metrics_path": scrape.path,
+            "scrape_interval": "30s",
+            "scrape_timeout": "10s",
+            "dns_sd_configs": [{"names": [scrape.dns_name], "type": "A", "port": scrape.port, "refresh_interval": "30s"}],
+            "relabel_configs": [{"target_label": "namespace", "replacement": apps_namespace, "action": "replace"}],
+        }
+        for scrape in scrapes
+    ]
+
+
+def cloudwatch_data_source(region: str) -> dict[str, Any]:
+    """Grafana's CloudWatch data source: the apps' log groups (Logs Insights) and AWS metrics, through IRSA."""
+    return {
+        "name": "CloudWatch",
+        "uid": "cloudwatch",
+        "type": "cloudwatch",
+        "access": "proxy",
+        "isDefault": False,
+        "editable": False,
+        "jsonData": {"authType": "default", "defaultRegion": region},
+    }
+
+
 def prometheus_stack_values(
     settings: MonitoringSettings,
     cluster: str,
@@ -119,8 +168,15 @@ def prometheus_stack_values(
     alert_rule_groups: Sequence[Mapping[str, Any]],
     apps_namespace: str,
     scrapes: Sequence[ServiceScrape],
+    dns_scrapes: Sequence[DnsScrape] = (),
+    grafana_role_arn: str | None = None,
+    region: str | None = None,
 ) -> dict[str, Any]:
-    """kube-prometheus-stack: Prometheus, Alertmanager, Grafana, kube-state-metrics, node exporter."""
+    """kube-prometheus-stack: Prometheus, Alertmanager, Grafana, kube-state-metrics, node exporter.
+
+    `scrapes` are ServiceMonitors (apps on EKS), `dns_scrapes` scrape configs (apps on ECS); with
+    `grafana_role_arn` Grafana also gets a CloudWatch data source through that IRSA role.
+    """
     retention_gb = int(settings.prometheus_volume_gib * 0.85)
     return {
         "fullnameOverride": "kps",
@@ -163,6 +219,7 @@ def prometheus_stack_values(
                 "ruleSelectorNilUsesHelmValues": False,
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
+                "additionalScrapeConfigs": dns_scrape_configs(dns_scrapes, apps_namespace),
                 "storageSpec": {"volumeClaimTemplate": _volume_claim(storage_class, settings.prometheus_volume_gib)},
                 "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
             },
@@ -199,8 +256,14 @@ def prometheus_stack_values(
             "deploymentStrategy": {"type": "Recreate"},
             "grafana.ini": grafana_ini(settings.grafana),
             "additionalDataSources": [
-                {"name": "Loki", "uid": "loki", "type": "loki", "access": "proxy", "url": LOKI_URL, "isDefault": False, "editable": False}
+                {"name": "Loki", "uid": "loki", "type": "loki", "access": "proxy", "url": LOKI_URL, "isDefault": False, "editable": False},
+                *([cloudwatch_data_source(region or "")] if grafana_role_arn else []),
             ],
+            "serviceAccount": {
+                "create": True,
+                "name": GRAFANA_SERVICE_ACCOUNT,
+                "annotations": {IRSA_ANNOTATION: grafana_role_arn} if grafana_role_arn else {},
+            },
             "dashboardProviders": {
                 "dashboardproviders.yaml": {
                     "apiVersion": 1,

@@ -12,6 +12,8 @@ from typing import Any
 from components.compute.eks.nodes import APPS
 from components.compute.workloads import ImagePin, Probe, SecretRef, Workload, kubernetes_resources
 
+from .reloader import refresh_interval, reload_annotations
+
 # Every app container runs as this user and group (high, so it matches no host user).
 RUN_AS_USER = 10001
 NAME_LABEL = "app.kubernetes.io/name"
@@ -90,7 +92,7 @@ def external_secret(item: Workload, ns: str, refs: Sequence[SecretRef], sources:
         "kind": "ExternalSecret",
         "metadata": metadata(f"{item.name}-secrets", ns, pod_labels(item)),
         "spec": {
-            "refreshInterval": "1h",
+            "refreshInterval": refresh_interval(item),
             "secretStoreRef": {"kind": SECRET_STORE_KIND, "name": store},
             "target": {"name": f"{item.name}-secrets", "creationPolicy": "Owner", "deletionPolicy": "Retain"},
             "data": data,
@@ -230,11 +232,12 @@ def deployment(item: Workload, ns: str, image: Any, has_secrets: bool, pin: Imag
         spec["strategy"] = {"type": "Recreate"}
     else:
         spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
-    return {"metadata": metadata(item.name, ns, pod_labels(item), _skips(item, has_secrets, pin)), "spec": spec}
+    annotations = {**_skips(item, has_secrets, pin), **(reload_annotations(item, f"{item.name}-secrets") if has_secrets else {})}
+    return {"metadata": metadata(item.name, ns, pod_labels(item), annotations), "spec": spec}
 
 
 def cron_job(item: Workload, ns: str, image: Any, has_secrets: bool, pin: ImagePin) -> dict:
-    assert item.schedule is not None
+    assert item.schedule is not None and item.timeout_seconds is not None
     return {
         "metadata": metadata(item.name, ns, pod_labels(item), _skips(item, has_secrets, pin)),
         "spec": {
@@ -243,13 +246,15 @@ def cron_job(item: Workload, ns: str, image: Any, has_secrets: bool, pin: ImageP
             "concurrencyPolicy": "Forbid",
             "successfulJobsHistoryLimit": 3,
             "failedJobsHistoryLimit": 3,
+            # A run that could not start within 5 minutes of its time is skipped (and shows as missed).
             "startingDeadlineSeconds": 300,
             "jobTemplate": {
                 "metadata": {"labels": pod_labels(item)},
                 "spec": {
                     "backoffLimit": 2,
-                    # A run that hangs must not block the next (concurrency is Forbid).
-                    "activeDeadlineSeconds": 3000,
+                    # The catalog's time limit: a run that hangs is killed (and counted failed) before
+                    # the next is due, instead of blocking it (concurrency is Forbid).
+                    "activeDeadlineSeconds": item.timeout_seconds,
                     "ttlSecondsAfterFinished": 86400,
                     "template": pod_template(item, ns, image, has_secrets, restart_policy="OnFailure"),
                 },

@@ -14,6 +14,7 @@ from typing import Any
 from components.compute.workloads import Workload
 
 from .manifests import metadata, selector
+from .reloader import RELOADER_NAME
 
 DNS_PORT = 53
 POSTGRES_PORT = 5432
@@ -40,6 +41,7 @@ class NetworkContext:
     vpc_cidr: str
     load_balancer_cidrs: Sequence[str]  # the ALB's (public) subnets
     data_cidrs: Sequence[str]  # database and cache subnets
+    smtp_port: int | None = None  # the SMTP server's port, for the workloads that send mail
 
 
 def _ip_blocks(cidrs: Sequence[str]) -> list[dict]:
@@ -100,6 +102,8 @@ def workload_policy(item: Workload, catalog: Sequence[Workload], ctx: NetworkCon
     callees = [w for w in catalog if w.port is not None and (w.name in CALLS.get(group, ()) or _group(w) in CALLS.get(group, ()))]
     for callee in callees:
         egress.append({"to": [{"podSelector": {"matchLabels": selector(callee)}}], "ports": _tcp(callee.port)})  # type: ignore[arg-type]
+    if "mail" in item.connections and ctx.smtp_port is not None and ctx.smtp_port != HTTPS_PORT:
+        egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [ctx.vpc_cidr]}}], "ports": _tcp(ctx.smtp_port)})
     if item.internet_https:
         egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [ctx.vpc_cidr]}}], "ports": _tcp(HTTPS_PORT)})
     spec: dict[str, Any] = {"podSelector": {"matchLabels": selector(item)}, "policyTypes": ["Ingress", "Egress"]}
@@ -110,9 +114,21 @@ def workload_policy(item: Workload, catalog: Sequence[Workload], ctx: NetworkCon
     return {"metadata": metadata(item.name, ctx.namespace), "spec": spec}
 
 
+def reloader_policy(ctx: NetworkContext) -> dict:
+    """Reloader talks to the Kubernetes API only: the private endpoint's network interfaces in the VPC, on 443."""
+    return {
+        "metadata": metadata(RELOADER_NAME, ctx.namespace),
+        "spec": {
+            "podSelector": {"matchLabels": {"app": RELOADER_NAME}},
+            "policyTypes": ["Ingress", "Egress"],
+            "egress": [{"to": _ip_blocks([ctx.vpc_cidr]), "ports": _tcp(HTTPS_PORT)}],
+        },
+    }
+
+
 def network_policies(catalog: Sequence[Workload], ctx: NetworkContext) -> dict[str, dict]:
     """Policy name -> object."""
-    policies = {"default-deny": default_deny(ctx), "allow-dns": allow_dns(ctx)}
+    policies = {"default-deny": default_deny(ctx), "allow-dns": allow_dns(ctx), RELOADER_NAME: reloader_policy(ctx)}
     for item in catalog:
         policies[item.name] = workload_policy(item, catalog, ctx)
     return policies

@@ -33,17 +33,20 @@ from .chart_values import (
     GRAFANA_GITHUB_SECRET,
     GRAFANA_GITHUB_SECRET_KEY,
     GRAFANA_SERVICE,
+    GRAFANA_SERVICE_ACCOUNT,
     GRAFANA_SERVICE_PORT,
     LOG_SHIPPER_RELEASE,
     LOKI_RELEASE,
     LOKI_SERVICE_ACCOUNT,
     MONITORING_NAMESPACE,
     PROMETHEUS_STACK_RELEASE,
+    DnsScrape,
     ServiceScrape,
     alloy_values,
     loki_values,
     prometheus_stack_values,
 )
+from .job_metrics import EXPORTER_RELEASE, EXPORTER_SERVICE_ACCOUNT, exporter_policy_statements, exporter_values
 from .manifests import NAME_LABEL
 
 
@@ -76,6 +79,40 @@ def sns_publish_policy(topic_arn: str, kms_key_arn: str) -> str:
     )
 
 
+def grafana_cloudwatch_policy(region: str, account: str, log_group_prefixes: Sequence[str]) -> str:
+    """Grafana reads the stack's log groups (Logs Insights queries) and CloudWatch metrics, and writes nothing.
+
+    CloudWatch's metric reads and Logs Insights' query handles have no resource-level permissions (`*`).
+    """
+    groups = sorted(f"arn:aws:logs:{region}:{account}:log-group:{prefix}*" for prefix in log_group_prefixes)
+    return policy_document(
+        {
+            "Sid": "ReadMetrics",
+            "Effect": "Allow",
+            "Action": [
+                "cloudwatch:DescribeAlarmHistory",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:DescribeAlarmsForMetric",
+                "cloudwatch:GetMetricData",
+                "cloudwatch:ListMetrics",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ListLogGroups",
+            "Effect": "Allow",
+            "Action": ["logs:DescribeLogGroups", "logs:GetQueryResults", "logs:StopQuery"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ReadAppLogs",
+            "Effect": "Allow",
+            "Action": ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:GetLogGroupFields", "logs:StartQuery"],
+            "Resource": [*groups, *(f"{group}:log-stream:*" for group in groups)],
+        },
+    )
+
+
 def loki_bucket_policy(bucket_arn: str, kms_key_arn: str) -> str:
     """Loki lists, reads, writes and deletes its own objects, encrypted with the stack key."""
     return policy_document(
@@ -105,7 +142,14 @@ class ObservabilityArgs:
     # Where the apps run on EKS and what Prometheus scrapes there (empty when apps run on ECS).
     apps_namespace: str = "apps"
     scrapes: Sequence[ServiceScrape] = ()
-    cronjob_schedules: Mapping[str, str] = field(default_factory=dict)
+    # Scheduled job -> 5-field cron, on either platform (the collector alert rules).
+    job_schedules: Mapping[str, str] = field(default_factory=dict)
+    # Apps on ECS: their tasks by Cloud Map name, scraped by Prometheus (the Firewall admits the cluster).
+    dns_scrapes: Sequence[DnsScrape] = ()
+    # Log groups Grafana's CloudWatch data source may read (`/ecs/<prefix>/`, ...).
+    log_group_prefixes: Sequence[str] = ()
+    # Apps on ECS: job name -> its Step Functions state machine, whose run metrics the exporter reads.
+    job_runner_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     slack_webhook_url: pulumi.Input[str] | None = None
     smtp_password: pulumi.Input[str] | None = None
     # The Edge's target group for Grafana (settings.grafana set) and the GitHub OAuth App's secret.
@@ -156,6 +200,17 @@ class Observability(pulumi.ComponentResource):
             "Alertmanager publishes alerts to the stack's SNS topic",
         )
 
+        grafana_role = self._irsa_role(
+            name,
+            args,
+            "grafana",
+            GRAFANA_SERVICE_ACCOUNT,
+            pulumi.Output.from_input(args.account_id).apply(
+                lambda account: grafana_cloudwatch_policy(args.region, account, args.log_group_prefixes)
+            ),
+            "Grafana reads the stack's application logs and CloudWatch metrics",
+        )
+
         receiver_secret = self._receiver_secret(name, args, in_namespace)
         receivers_settings = dict(
             region=args.region,
@@ -165,8 +220,13 @@ class Observability(pulumi.ComponentResource):
             smtp_from=settings.smtp.from_ if settings.smtp else None,
             smtp_username=settings.smtp.username if settings.smtp else None,
         )
-        rules = alert_rule_groups(args.apps_namespace, [s.name for s in args.scrapes], args.cronjob_schedules)
-        prometheus_values = pulumi.Output.all(args.topic_arn, alertmanager_role.role_arn, args.cluster_name).apply(
+        rules = alert_rule_groups(
+            args.apps_namespace,
+            [s.name for s in (*args.scrapes, *args.dns_scrapes)],
+            args.job_schedules,
+            "step-functions" if args.job_runner_arns else "kubernetes",
+        )
+        prometheus_values = pulumi.Output.all(args.topic_arn, alertmanager_role.role_arn, args.cluster_name, grafana_role.role_arn).apply(
             lambda v: prometheus_stack_values(
                 settings=settings,
                 cluster=v[2],
@@ -178,6 +238,9 @@ class Observability(pulumi.ComponentResource):
                 alert_rule_groups=rules,
                 apps_namespace=args.apps_namespace,
                 scrapes=args.scrapes,
+                dns_scrapes=args.dns_scrapes,
+                grafana_role_arn=v[3],
+                region=args.region,
             )
         )
         github_secret = self._grafana_github_secret(name, args, in_namespace)
@@ -234,6 +297,8 @@ class Observability(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[prometheus]),
             )
+        if args.job_runner_arns:
+            self._job_metrics_exporter(name, args, prometheus)
 
         self.namespace = MONITORING_NAMESPACE
         self.grafana_admin_secret = GRAFANA_ADMIN_SECRET
@@ -259,6 +324,30 @@ class Observability(pulumi.ComponentResource):
                 description=description,
             ),
             opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _job_metrics_exporter(self, name: str, args: ObservabilityArgs, prometheus: k8s.helm.v3.Release) -> None:
+        """The CloudWatch exporter that turns the ECS jobs' run metrics into the series the collector rules read."""
+        role = self._irsa_role(
+            name,
+            args,
+            "cloudwatch-exporter",
+            EXPORTER_SERVICE_ACCOUNT,
+            policy_document(*exporter_policy_statements()),
+            "The CloudWatch exporter reads the scheduled jobs' run metrics",
+        )
+        names = sorted(args.job_runner_arns)
+        values = pulumi.Output.all(role.role_arn, *(args.job_runner_arns[n] for n in names)).apply(
+            lambda v: exporter_values(args.region, dict(zip(names, v[1:], strict=True)), v[0], args.name_prefix, args.apps_namespace)
+        )
+        # After kube-prometheus-stack: its ServiceMonitor needs the CRD that release installs.
+        helm_release(
+            f"{name}-cloudwatch-exporter",
+            "prometheus-cloudwatch-exporter",
+            EXPORTER_RELEASE,
+            MONITORING_NAMESPACE,
+            values,
+            pulumi.ResourceOptions(parent=self, depends_on=[prometheus]),
         )
 
     def _receiver_secret(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret | None:
@@ -314,12 +403,24 @@ def service_scrapes(catalog: Sequence[Workload]) -> list[ServiceScrape]:
     """A ServiceMonitor per service that serves metrics (k8s/workloads.py names each Service after
     its workload, selects it by NAME_LABEL and calls its port `http`)."""
     return [
-        ServiceScrape(name=item.name, selector={NAME_LABEL: item.name}, port="http", path=item.metrics_path)
-        for item in catalog
-        if item.kind == "service" and item.port is not None and item.metrics_path
+        ServiceScrape(name=item.name, selector={NAME_LABEL: item.name}, port="http", path=item.metrics_path)  # type: ignore[arg-type]
+        for item in metrics_services(catalog)
     ]
 
 
-def cronjob_schedules(catalog: Sequence[Workload]) -> dict[str, str]:
-    """CronJob name (the workload's) -> its schedule, for CollectorMissedRun."""
+def job_schedules(catalog: Sequence[Workload]) -> dict[str, str]:
+    """Scheduled job (CronJob or ECS job, named after the workload) -> its schedule, for the collector rules."""
     return {item.name: item.schedule for item in catalog if item.kind == "job" and item.schedule}
+
+
+def metrics_services(catalog: Sequence[Workload]) -> list[Workload]:
+    """The services that serve Prometheus metrics on their port."""
+    return [item for item in catalog if item.kind == "service" and item.port is not None and item.metrics_path]
+
+
+def dns_scrapes(catalog: Sequence[Workload], discovery_namespace: str) -> list[DnsScrape]:
+    """Apps on ECS: each metrics-serving service by its Cloud Map name (`<workload>.<namespace>`)."""
+    return [
+        DnsScrape(name=item.name, dns_name=f"{item.name}.{discovery_namespace}", port=item.port, path=item.metrics_path)  # type: ignore[arg-type]
+        for item in metrics_services(catalog)
+    ]

@@ -3,7 +3,8 @@
 Per stack: a restricted-PSS namespace; per workload a service account, a ConfigMap of plain
 settings, an ExternalSecret of exactly the keys it reads, a Deployment or CronJob, and for
 services a Service, PodDisruptionBudget, HPA and (when routed) a TargetGroupBinding to the
-Edge's target group. NetworkPolicies come from k8s/network_policies.py.
+Edge's target group. NetworkPolicies come from k8s/network_policies.py; Stakater Reloader restarts
+Deployments whose Secret changed (k8s/reloader.py).
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.compute.eks.nodes import APPS
 from components.compute.workloads import ImagePin, RuntimeContext, Workload, plain_environment, secrets_for
 
 from . import manifests
 from .network_policies import NetworkContext, network_policies
+from .observability import helm_release
+from .reloader import RELOADER_RELEASE, reloader_values
 
 EFS_STORAGE_CLASS = "efs-sc"
 
@@ -60,6 +64,8 @@ class KubernetesApps(pulumi.ComponentResource):
 
         for policy_name, policy in network_policies(args.catalog, args.network).items():
             k8s.networking.v1.NetworkPolicy(f"{name}-netpol-{policy_name}", **policy, opts=in_ns)
+        # Rolls the Deployments whose Secret External Secrets refreshed with a rotated value.
+        helm_release(f"{name}-reloader", "reloader", RELOADER_RELEASE, ns, reloader_values(APPS.node_selector), in_ns)
 
         claims: dict[str, k8s.core.v1.PersistentVolumeClaim] = {}
         stored = [item for item in args.catalog if item.storage is not None]

@@ -58,11 +58,10 @@ def plan_variant(tmp_path: Path) -> Callable[..., Plan]:
 
 @pytest.fixture(scope="session")
 def staging_extras(tmp_path_factory) -> Plan:
-    """Staging with every optional data-tier feature on: management range, read replica, optional credentials."""
+    """Staging with every optional data-tier feature on: management range, optional credentials."""
     config = stack_config("staging")
     config["ohmycoins:firewall"]["databaseManagementCidrs"] = ["10.50.0.0/16"]
-    config["ohmycoins:database"]["readReplicaInstanceClass"] = "db.t3.micro"
-    for key in ("anthropicApiKey", "smtpUser", "smtpPassword"):
+    for key in ("anthropicApiKey", "sentryDsn"):
         config["ohmycoins:credentials"][key] = {"secure": "v1:REPLACE-WITH-PULUMI-CONFIG-SET-SECRET"}
     path = tmp_path_factory.mktemp("extras") / "Pulumi.staging.yaml"
     path.write_text(yaml.safe_dump({"config": config}))

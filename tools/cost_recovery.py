@@ -90,11 +90,11 @@ def state_machine_lines(r: PlannedResource, plan: Plan, book, runs_per_month) ->
         s for s in plan.all("aws:scheduler/schedule:Schedule") if str((s.inputs.get("target") or {}).get("arn", "")).endswith(f":{name}")
     ]
     runs = sum(runs_per_month(s.inputs.get("scheduleExpression", ""), book.hours) for s in schedules)
-    transitions = runs * book.use("restore_drill_transitions")
+    instance_class = _drill_instance_class(r)
+    transitions = runs * book.use("restore_drill_transitions" if instance_class else "job_run_transitions")
     lines = [
         (f"{runs:.0f} runs, {transitions:.0f} state transitions", book.price("stepfunctions.standard_transition_1k") * transitions / 1000)
     ]
-    instance_class = _drill_instance_class(r)
     if instance_class:
         hours = runs * book.use("restore_drill_hours")
         databases = [d for d in plan.all("aws:rds/instance:Instance") if not d.inputs.get("replicateSourceDb")]

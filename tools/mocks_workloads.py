@@ -1,4 +1,5 @@
-"""Mock outputs and invokes of the edge (ALB, ACM, Route53, WAF, S3) and ECS (cluster, services, ECR, EFS, Scheduler).
+"""Mock outputs and invokes of the edge (ALB, ACM, Route53, WAF, S3) and ECS (cluster, services, ECR, EFS, Scheduler,
+Step Functions, SQS).
 
 Values have the shapes AWS returns; `tools/mocks.py` merges these tables into its own.
 """
@@ -124,6 +125,12 @@ OUTPUTS = {
     },
     "aws:servicediscovery/service:Service": lambda c: {"arn": c.arn("servicediscovery", f"service/srv-{_hex(c.name, 16)}")},
     "aws:scheduler/schedule:Schedule": lambda c: {"arn": c.arn("scheduler", f"schedule/default/{c.physical_name}")},
+    # Step Functions ARNs use the `states` service and a colon before the name.
+    "aws:sfn/stateMachine:StateMachine": lambda c: {"arn": c.arn("states", f"stateMachine:{c.physical_name}")},
+    "aws:sqs/queue:Queue": lambda c: {
+        "arn": c.arn("sqs", c.physical_name),
+        "url": f"https://sqs.{c.region}.amazonaws.com/{c.account}/{c.physical_name}",
+    },
 }
 
 

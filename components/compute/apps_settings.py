@@ -23,6 +23,8 @@ from components.edge.edge_settings import EdgeSettings
 from components.shared.settings_model import Model, Problem, check_log_retention
 
 _REGISTRY = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$")
+# OpenAI model ids: gpt-4o, gpt-4-turbo-preview, o3-mini, ft:gpt-4o-mini:org::id.
+_OPENAI_MODEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
 
 def _version(value: str) -> str:
@@ -72,6 +74,19 @@ class AppsSettings(Model):
     # Origins allowed to call the API beside https://<frontendHost>.
     extra_cors_origins: list[str] = Field(default_factory=list)
     workloads: dict[str, WorkloadOverride] = Field(default_factory=dict)
+    # LLM_PROVIDER and OPENAI_MODEL of the backend and the agents (anthropic needs credentials.anthropicApiKey).
+    llm_provider: Literal["openai", "anthropic"] = "openai"
+    openai_model: str = "gpt-4-turbo-preview"
+
+    @field_validator("openai_model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        if not _OPENAI_MODEL.match(value):
+            raise ValueError(f"'{value}' is not an OpenAI model id like gpt-4o (letters, digits, '.', '_', ':', '-')")
+        return value
+
+    def llm_environment(self) -> dict[str, str]:
+        return {"LLM_PROVIDER": self.llm_provider, "OPENAI_MODEL": self.openai_model}
 
     @field_validator("image_registry")
     @classmethod

@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from components.compute.schedule_gaps import cron_min_gap_seconds, missed_run_after_seconds
+
 # How a workload runs: a long-running `service` (may be behind the load balancer), a `worker`
 # (long-running, no traffic, a single copy because it loops on its own timer) or a scheduled `job`.
 Kind = Literal["service", "worker", "job"]
@@ -27,8 +29,9 @@ Kind = Literal["service", "worker", "job"]
 # RDS-managed master secret (its `password`), or the Redis AUTH token secret.
 SecretSource = Literal["app", "database-password", "cache-auth-token"]
 
-# Which connection details a workload receives as plain environment.
-Connection = Literal["database", "cache"]
+# Which connection details a workload receives as plain environment: the database, the cache,
+# the SMTP server (`ohmycoins:email`) and the LLM choice (`ohmycoins:apps.llmProvider`, `openaiModel`).
+Connection = Literal["database", "cache", "mail", "llm"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,9 @@ class Workload:
     desired_count: int = 1  # services and workers; ignored for jobs
     scaling: Scaling | None = None
     schedule: str | None = None  # jobs: 5-field cron in UTC
+    # Jobs: a run still going after this long is stopped and reported (ECS: the Step Functions
+    # task timeout; Kubernetes: the Job's activeDeadlineSeconds). Shorter than the gap between runs.
+    timeout_seconds: int | None = None
     liveness: Probe | None = None
     readiness: Probe | None = None
     route: PublicRoute | None = None
@@ -161,9 +167,15 @@ class Workload:
     def is_long_running(self) -> bool:
         return self.kind in ("service", "worker")
 
+    def reads(self, source: SecretSource) -> bool:
+        """Whether one of its variables comes from `source` (say, the database password)."""
+        return any(ref.source == source for ref in self.secrets)
+
 
 # Application settings every backend-image process needs to start (the app's config loads them).
 _APP_CORE_SECRETS = app_secret("SECRET_KEY", "ENCRYPTION_KEY", "FIRST_SUPERUSER", "FIRST_SUPERUSER_PASSWORD")
+# Error reporting of every backend-image process, where the stack sets a Sentry DSN.
+_ERROR_REPORTING = app_secret("SENTRY_DSN", optional=True)
 
 _COLLECTOR_CPU, _COLLECTOR_MEMORY = 256, 512
 
@@ -173,7 +185,14 @@ _PYTHON_SCRATCH = ("/tmp",)
 _NGINX_SCRATCH = ("/tmp", "/var/cache/nginx", "/var/run")
 
 
-def _collector(name: str, module: str, kind: Kind, schedule: str | None = None, credentials: tuple[str, ...] = ()) -> Workload:
+def _collector(
+    name: str,
+    module: str,
+    kind: Kind,
+    schedule: str | None = None,
+    credentials: tuple[str, ...] = (),
+    timeout_seconds: int | None = None,
+) -> Workload:
     return Workload(
         name=name,
         kind=kind,
@@ -182,9 +201,10 @@ def _collector(name: str, module: str, kind: Kind, schedule: str | None = None, 
         cpu=_COLLECTOR_CPU,
         memory=_COLLECTOR_MEMORY,
         schedule=schedule,
+        timeout_seconds=timeout_seconds,
         env={"LOG_LEVEL": "INFO"},
         connections=("database", "cache"),
-        secrets=(*_APP_CORE_SECRETS, *app_secret(*credentials), DATABASE_PASSWORD, CACHE_AUTH_TOKEN),
+        secrets=(*_APP_CORE_SECRETS, *_ERROR_REPORTING, *app_secret(*credentials), DATABASE_PASSWORD, CACHE_AUTH_TOKEN),
         scratch_paths=_PYTHON_SCRATCH,
         internet_https=True,
         labels={"app": "collectors", "collector": name},
@@ -211,10 +231,12 @@ CATALOG: tuple[Workload, ...] = (
             health_check=TargetHealthCheck(path=_BACKEND_HEALTH),
         ),
         env={"LOG_LEVEL": "INFO", "SCHEDULER_ENABLED": "true"},
-        connections=("database", "cache"),
+        connections=("database", "cache", "mail", "llm"),
         secrets=(
             *_APP_CORE_SECRETS,
+            *_ERROR_REPORTING,
             *app_secret("OPENAI_API_KEY"),
+            *app_secret("ANTHROPIC_API_KEY", optional=True),
             *app_secret("SMTP_USER", "SMTP_PASSWORD", optional=True),
             DATABASE_PASSWORD,
             CACHE_AUTH_TOKEN,
@@ -239,9 +261,16 @@ CATALOG: tuple[Workload, ...] = (
         scratch_paths=_NGINX_SCRATCH,
         labels={"app": "frontend", "component": "web"},
     ),
-    _collector("defillama", "app.services.collectors.glass.defillama", "job", "0 2 * * *"),
-    _collector("sec-api", "app.services.collectors.catalyst.sec_api", "job", "0 3 * * *", ("SEC_API_KEY",)),
-    _collector("coinspot-announcements", "app.services.collectors.catalyst.coinspot_announcements", "job", "0 * * * *"),
+    # Daily collectors get 30 minutes; the hourly one 15, so a hung run never meets the next.
+    _collector("defillama", "app.services.collectors.glass.defillama", "job", "0 2 * * *", timeout_seconds=1800),
+    _collector("sec-api", "app.services.collectors.catalyst.sec_api", "job", "0 3 * * *", ("SEC_API_KEY",), timeout_seconds=1800),
+    _collector(
+        "coinspot-announcements",
+        "app.services.collectors.catalyst.coinspot_announcements",
+        "job",
+        "0 * * * *",
+        timeout_seconds=900,
+    ),
     # Reddit and CryptoPanic loop on their own timers (15 and 5 minutes): exactly one copy each.
     _collector("reddit", "app.services.collectors.human.reddit", "worker", credentials=("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET")),
     _collector("cryptopanic", "app.services.collectors.human.cryptopanic", "worker", credentials=("CRYPTOPANIC_API_KEY",)),
@@ -265,8 +294,11 @@ CATALOG: tuple[Workload, ...] = (
             "AGENT_REDIS_DB": "1",
             "AGENT_ARTIFACTS_DIR": "/app/artifacts",
         },
-        connections=("database", "cache"),
+        connections=("database", "cache", "llm"),
+        # The backend image's settings load SECRET_KEY and the first superuser at start, agents included.
         secrets=(
+            *_APP_CORE_SECRETS,
+            *_ERROR_REPORTING,
             *app_secret("OPENAI_API_KEY"),
             *app_secret("ANTHROPIC_API_KEY", optional=True),
             DATABASE_PASSWORD,
@@ -297,6 +329,10 @@ def catalog_problems(catalog: tuple[Workload, ...]) -> list[str]:
             problems.append(f"{where}: name must be a short DNS label (lowercase letters, digits, hyphens; at most 22)")
         if (w.kind == "job") != (w.schedule is not None):
             problems.append(f"{where}: jobs, and only jobs, have a schedule")
+        if (w.kind == "job") != (w.timeout_seconds is not None):
+            problems.append(f"{where}: jobs, and only jobs, have a time limit")
+        elif w.schedule is not None and w.timeout_seconds is not None:
+            problems += _time_limit_problems(w)
         if w.scaling is not None and w.kind != "service":
             problems.append(f"{where}: only services autoscale")
         if w.scaling is not None and not w.scaling.min_count <= w.desired_count <= w.scaling.max_count:
@@ -326,6 +362,28 @@ def _scratch_problems(w: Workload) -> list[str]:
     if len(set(mounts)) != len(mounts):
         problems.append("a scratch path repeats, or is also the shared storage's mount path")
     return problems
+
+
+# Step Functions task timeouts and Kubernetes deadlines are whole seconds; a run gets at least a minute.
+MIN_TIME_LIMIT_SECONDS = 60
+# A CloudWatch alarm with hourly periods looks back at most 7 days: the longest a missed run can be noticed after.
+MAX_MISSED_RUN_WINDOW_SECONDS = 7 * 86400
+
+
+def _time_limit_problems(item: Workload) -> list[str]:
+    assert item.schedule is not None and item.timeout_seconds is not None
+    where = f"workload '{item.name}'"
+    if item.timeout_seconds < MIN_TIME_LIMIT_SECONDS:
+        return [f"{where}: a time limit under {MIN_TIME_LIMIT_SECONDS} seconds stops every run before it starts working"]
+    try:
+        gap = cron_min_gap_seconds(item.schedule)
+    except ValueError as error:
+        return [f"{where}: {error}"]
+    if item.timeout_seconds >= gap:
+        return [f"{where}: its time limit ({item.timeout_seconds} s) must be shorter than the {gap} s between two runs, or runs pile up"]
+    if missed_run_after_seconds(item.schedule) > MAX_MISSED_RUN_WINDOW_SECONDS:
+        return [f"{where}: runs more than 7 days apart (less the grace) cannot be watched for a missed run by a CloudWatch alarm"]
+    return []
 
 
 WORKLOAD_NAMES: tuple[str, ...] = tuple(w.name for w in CATALOG)
@@ -474,6 +532,10 @@ class RuntimeContext:
     cache_host: object
     cache_port: object
     cache_tls: bool
+    # SMTP_HOST, SMTP_PORT, ... of `ohmycoins:email` (empty: the stack sends no mail).
+    mail_environment: Mapping[str, str] = field(default_factory=dict)
+    # LLM_PROVIDER and OPENAI_MODEL of `ohmycoins:apps`.
+    llm_environment: Mapping[str, str] = field(default_factory=dict)
 
 
 def plain_environment(item: Workload, context: RuntimeContext) -> dict[str, object]:
@@ -512,6 +574,10 @@ def plain_environment(item: Workload, context: RuntimeContext) -> dict[str, obje
                 "REDIS_SSL": "true" if context.cache_tls else "false",
             }
         )
+    if "mail" in item.connections:
+        env.update(context.mail_environment)
+    if "llm" in item.connections:
+        env.update(context.llm_environment)
     env.update(item.env)
     return env
 

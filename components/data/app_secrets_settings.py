@@ -40,6 +40,7 @@ THIRD_PARTY_KEYS: tuple[ThirdPartyKey, ...] = (
     ThirdPartyKey("redditClientSecret", "REDDIT_CLIENT_SECRET", True, "Reddit collector (OAuth app secret)"),
     ThirdPartyKey("smtpUser", "SMTP_USER", False, "outgoing mail account (with smtpPassword)"),
     ThirdPartyKey("smtpPassword", "SMTP_PASSWORD", False, "outgoing mail password (with smtpUser)"),
+    ThirdPartyKey("sentryDsn", "SENTRY_DSN", False, "error reporting of the backend, agents and collectors (Sentry DSN)"),
 )
 
 # Keys that only make sense together: either all present or none.

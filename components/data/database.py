@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.database_settings import DatabaseSettings, database_identifier
+from components.data.maintenance_windows import rotation_schedule
 from components.data.restore_settings import DatabaseRestore
 from components.network.firewall import POSTGRES_PORT
 from components.shared.iam_documents import service_trust
@@ -60,7 +61,7 @@ class DatabaseArgs:
 
 
 class Database(pulumi.ComponentResource):
-    """The primary (Multi-AZ where the stack asks), its parameters, logs, monitoring and an optional replica."""
+    """The primary (Multi-AZ where the stack asks), its parameters, logs and monitoring."""
 
     address: pulumi.Output[str]
     endpoint: pulumi.Output[str]
@@ -71,7 +72,6 @@ class Database(pulumi.ComponentResource):
     instance_arn: pulumi.Output[str]
     resource_id: pulumi.Output[str]
     master_secret_arn: pulumi.Output[str]
-    replica_address: pulumi.Output[str] | None
     subnet_group_name: pulumi.Output[str]
     parameter_group_name: pulumi.Output[str]
 
@@ -165,41 +165,18 @@ class Database(pulumi.ComponentResource):
             opts=stateful,
         )
 
-        self.replica_address = None
-        if settings.read_replica_instance_class:
-            replica_id = f"{identifier}-replica"
-            replica = aws.rds.Instance(
-                f"{name}-replica",
-                identifier=replica_id,
-                replicate_source_db=instance.identifier,
-                instance_class=settings.read_replica_instance_class,
-                vpc_security_group_ids=[args.security_group_id],
-                parameter_group_name=parameter_group.name,
-                publicly_accessible=False,
-                multi_az=False,
-                storage_type="gp3",
-                max_allocated_storage=settings.max_allocated_storage_gb,
-                storage_encrypted=True,
-                kms_key_id=args.kms_key_arn,
-                iam_database_authentication_enabled=True,
-                auto_minor_version_upgrade=True,
-                copy_tags_to_snapshot=True,
-                # A replica holds nothing the primary does not: no backups, no final snapshot.
-                backup_retention_period=0,
-                skip_final_snapshot=True,
-                deletion_protection=settings.deletion_protection,
-                monitoring_interval=settings.monitoring_interval_seconds,
-                monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
-                performance_insights_enabled=settings.performance_insights,
-                performance_insights_kms_key_id=args.kms_key_arn if settings.performance_insights else None,
-                performance_insights_retention_period=(
-                    settings.performance_insights_retention_days if settings.performance_insights else None
-                ),
-                apply_immediately=settings.apply_immediately,
-                tags={"Name": replica_id},
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-            )
-            self.replica_address = replica.address
+        # RDS rotates the password it manages (every 7 days unless told otherwise). Rotating inside the
+        # maintenance window puts the restart of its readers (components/compute/ecs/rollover.py, the
+        # Reloader on EKS) in the hour when a short blip is expected anyway.
+        schedule, duration = rotation_schedule(settings.maintenance_window)
+        aws.secretsmanager.SecretRotation(
+            f"{name}-password-rotation",
+            secret_id=instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn),
+            rotation_rules={"schedule_expression": schedule, "duration": duration},
+            # The first rotation waits for the window too, instead of happening during `pulumi up`.
+            rotate_immediately=False,
+            opts=child,
+        )
 
         self.address = instance.address
         self.endpoint = instance.endpoint
@@ -219,7 +196,6 @@ class Database(pulumi.ComponentResource):
                 "port": self.port,
                 "database_name": self.database_name,
                 "master_secret_arn": self.master_secret_arn,
-                "replica_address": self.replica_address,
             }
         )
 

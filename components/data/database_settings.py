@@ -17,6 +17,11 @@ _INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # RDS reserves these as master user names for PostgreSQL.
 _RESERVED_USERS = {"rdsadmin", "rdsrepladmin", "rds_superuser", "rds_replication", "rds_iam"}
+READ_REPLICA_REFUSAL = (
+    "AWS cannot create a read replica of an instance whose master password RDS manages in Secrets Manager "
+    "(RDS User Guide, 'Limitations for Secrets Manager integration'), and this program always lets RDS own that password; "
+    "remove the setting"
+)
 
 
 def postgres_parameter_family(engine_version: str) -> str:
@@ -83,7 +88,7 @@ class DatabaseSettings(Model):
     # Statements slower than this are logged (log_min_duration_statement); -1 turns it off.
     slow_statement_ms: int = Field(default=1000, ge=-1, le=3_600_000)
     apply_immediately: bool
-    # A read replica of this class is created when set.
+    # Refused when set: AWS creates no read replica of an instance whose master password RDS manages.
     read_replica_instance_class: InstanceClass | None = None
     # Create the instance from a snapshot or a point in time (README "Restoring the database").
     restore_from: DatabaseRestore | None = None
@@ -116,6 +121,8 @@ class DatabaseSettings(Model):
                     "otherwise storage autoscaling is off",
                 )
             )
+        if self.read_replica_instance_class is not None:
+            problems.append(Problem(("readReplicaInstanceClass",), READ_REPLICA_REFUSAL))
         if daily_and_weekly_overlap(self.backup_window, self.maintenance_window):
             problems.append(Problem(("backupWindow",), f"'{self.backup_window}' overlaps maintenanceWindow '{self.maintenance_window}'"))
         if self.restore_from is not None:

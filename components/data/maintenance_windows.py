@@ -58,3 +58,16 @@ def daily_runs_meet_weekly(starts: list[int], length: int, weekly: str, lead_min
     week_start, week_length = weekly_window(weekly, 1)
     blocked = _week_minutes(week_start - lead_minutes, week_length + lead_minutes)
     return any(_week_minutes(day * _MINUTES_PER_DAY + start, length) & blocked for day in range(7) for start in starts)
+
+
+def rotation_schedule(weekly: str) -> tuple[str, str]:
+    """A weekly maintenance window as a Secrets Manager rotation schedule: (cron expression, duration).
+
+    'sat:18:00-sat:19:00' -> ('cron(0 18 ? * SAT *)', '1h'). Rotation may start any time within the
+    duration, counted from the hour the window starts in; Secrets Manager takes whole hours only.
+    """
+    start, length = weekly_window(weekly, minimum_minutes=1)
+    day, minute_of_day = divmod(start, _MINUTES_PER_DAY)
+    hour, minute = divmod(minute_of_day, 60)
+    hours = min(24, -(-(minute + length) // 60))
+    return f"cron(0 {hour} ? * {DAYS[day].upper()} *)", f"{hours}h"

@@ -43,6 +43,8 @@ class FirewallArgs:
     app_ports: Sequence[int]
     # Ports workloads call each other on inside the app tier (backend <-> agents): the catalog's service ports.
     internal_ports: Sequence[int] = ()
+    # The SMTP server's port (`ohmycoins:email.smtpPort`) when the app sends mail; None: no SMTP egress.
+    smtp_port: int | None = None
 
 
 class Firewall(pulumi.ComponentResource):
@@ -90,6 +92,8 @@ class Firewall(pulumi.ComponentResource):
         self._egress("app-out-postgres", app.id, POSTGRES_PORT, "PostgreSQL to the database", group=database.id)
         self._egress("app-out-redis", app.id, REDIS_PORT, "Redis (TLS) to the cache", group=cache.id)
         self._egress("app-out-https", app.id, 443, "HTTPS to AWS APIs, image registries and third-party APIs", cidr=INTERNET)
+        if args.smtp_port is not None and args.smtp_port != 443:
+            self._egress("app-out-smtp", app.id, args.smtp_port, "SMTP to the mail server", cidr=INTERNET)
         resolver = vpc_resolver(args.vpc_cidr)
         for protocol in ("udp", "tcp"):
             self._egress(
@@ -133,6 +137,21 @@ class Firewall(pulumi.ComponentResource):
                 group=source_security_group_id,
             )
             for target in targets
+        ]
+
+    def admit_scraper(
+        self, source: str, source_security_group_id: pulumi.Input[str], ports: Sequence[int]
+    ) -> list[aws.vpc.SecurityGroupIngressRule]:
+        """Admits a metrics scraper (Prometheus on the EKS cluster) to the workloads' metrics ports, and nothing else."""
+        return [
+            self._ingress(
+                f"app-in-{port}-{source}",
+                self.app_security_group_id,
+                port,
+                f"Metrics on {port} from {source}",
+                group=source_security_group_id,
+            )
+            for port in sorted(set(ports))
         ]
 
     def _group(self, role: str, description: str, closed_egress: bool = False) -> aws.ec2.SecurityGroup:

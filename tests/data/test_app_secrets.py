@@ -21,6 +21,8 @@ REQUIRED = {
     "REDDIT_CLIENT_ID",
     "REDDIT_CLIENT_SECRET",
 }
+# Both committed stacks send mail (ohmycoins:email), so both hold the SMTP account.
+MAIL_ACCOUNT = {"SMTP_USER", "SMTP_PASSWORD"}
 
 
 def test_fernet_key_is_url_safe_base64_of_32_bytes():
@@ -46,13 +48,13 @@ def test_one_encrypted_secret_per_stack(any_plan):
 
 def test_secret_holds_the_required_keys_and_no_plain_settings(any_plan):
     keys = set(any_plan.outputs["appSecretKeys"])
-    assert keys == REQUIRED
+    assert keys == REQUIRED | MAIL_ACCOUNT
     assert keys <= set(APP_SECRET_KEYS)
     assert not {k for k in keys if k.startswith(("POSTGRES_", "REDIS_")) or k in ("ENVIRONMENT", "FRONTEND_HOST", "SMTP_HOST")}
 
 
 def test_optional_credentials_join_the_secret_when_set(staging_extras):
-    assert set(staging_extras.outputs["appSecretKeys"]) == REQUIRED | {"ANTHROPIC_API_KEY", "SMTP_USER", "SMTP_PASSWORD"}
+    assert set(staging_extras.outputs["appSecretKeys"]) == REQUIRED | MAIL_ACCOUNT | {"ANTHROPIC_API_KEY", "SENTRY_DSN"}
 
 
 def test_generated_values_come_from_pulumi_random(any_plan):

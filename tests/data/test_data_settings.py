@@ -105,7 +105,7 @@ BAD_CONFIGS = {
     ),
     "SMTP user without password": (
         "staging",
-        lambda c: c["ohmycoins:credentials"].update({"smtpUser": {"secure": "v1:abc"}}),
+        lambda c: c["ohmycoins:credentials"].pop("smtpPassword"),
         "ohmycoins:credentials.smtpPassword",
         "set both or neither",
     ),

@@ -9,6 +9,7 @@ import pytest
 from components.data.database import parameters
 from components.data.database_settings import DatabaseSettings
 from tests.data.data_tier import RDS_INSTANCE, key_arn
+from tests.stack_edits import set_setting
 
 
 def _instance(plan):
@@ -143,16 +144,14 @@ def test_stacks_without_a_replica_have_none(any_plan):
     assert "databaseReplicaAddress" not in any_plan.outputs
 
 
-def test_read_replica_follows_the_primary_when_asked_for(staging_extras):
-    replica = staging_extras.named("database-replica")
-    primary = staging_extras.named("database-instance")
-    assert replica.inputs["replicateSourceDb"] == primary.inputs["identifier"]
-    assert replica.inputs["instanceClass"] == "db.t3.micro"
-    assert replica.inputs["publiclyAccessible"] is False
-    assert replica.inputs["storageEncrypted"] is True and replica.inputs["kmsKeyId"] == key_arn(staging_extras)
-    assert replica.inputs["vpcSecurityGroupIds"] == primary.inputs["vpcSecurityGroupIds"]
-    assert "username" not in replica.inputs and "manageMasterUserPassword" not in replica.inputs
-    assert staging_extras.outputs["databaseReplicaAddress"].startswith("ohmycoins-staging-postgres-replica.")
+def test_read_replica_is_refused_because_rds_owns_the_password(assert_refused):
+    # AWS refuses CreateDBInstanceReadReplica for a source whose master password RDS manages.
+    assert_refused(
+        "staging",
+        set_setting("database", "readReplicaInstanceClass", "db.t3.micro"),
+        "ohmycoins:database.readReplicaInstanceClass",
+        "AWS cannot create a read replica of an instance whose master password RDS manages",
+    )
 
 
 def test_connection_outputs(any_plan):

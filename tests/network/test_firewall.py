@@ -48,17 +48,22 @@ def test_alb_takes_http_and_https_from_the_internet_and_forwards_to_the_app_only
     assert _rules(any_plan, EGRESS, "alb") == {("tcp", port, port, "sg:app") for port in ROUTED_PORTS}
 
 
-def test_app_takes_traffic_from_the_alb_and_its_own_tier_only(any_plan):
+def test_app_takes_traffic_from_the_alb_its_own_tier_and_the_metrics_scraper_only(any_plan):
     expected = {("tcp", port, port, "sg:alb") for port in ROUTED_PORTS} | {("tcp", port, port, "sg:app") for port in SERVICE_PORTS}
+    # Both stacks run the apps on ECS: Prometheus on the EKS cluster (its security group, checked by
+    # tests/compute/eks/test_eks.py) scrapes the backend's and the agents' metrics ports.
+    expected |= {("tcp", 8000, 8000, "sg:other"), ("tcp", 8001, 8001, "sg:other")}
     assert _rules(any_plan, INGRESS, "app") == expected
 
 
-def test_app_reaches_the_data_tier_https_and_dns_only(any_plan):
+def test_app_reaches_the_data_tier_https_smtp_and_dns_only(any_plan):
     resolver = "10.1.0.2/32" if any_plan.stack == "staging" else "10.0.0.2/32"
     assert _rules(any_plan, EGRESS, "app") == {
         ("tcp", 5432, 5432, "sg:database"),
         ("tcp", 6379, 6379, "sg:cache"),
         ("tcp", 443, 443, "0.0.0.0/0"),
+        # The SMTP server of ohmycoins:email (both stacks: 587, STARTTLS).
+        ("tcp", 587, 587, "0.0.0.0/0"),
         ("udp", 53, 53, resolver),
         ("tcp", 53, 53, resolver),
         *{("tcp", port, port, "sg:app") for port in SERVICE_PORTS},

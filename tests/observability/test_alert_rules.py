@@ -7,7 +7,8 @@ import re
 import pytest
 import yaml
 
-from k8s.alert_rules import MISSED_RUN_GRACE_SECONDS, alert_rule_groups, cron_max_gap_seconds
+from components.compute.schedule_gaps import cron_max_gap_seconds
+from k8s.alert_rules import alert_rule_groups
 
 SCHEDULES = {"defillama": "0 2 * * *", "sec-api": "0 3 * * *", "coinspot-announcements": "0 * * * *"}
 
@@ -89,9 +90,9 @@ def test_collector_missed_run_has_a_threshold_per_schedule(rules):
     expr = rules["CollectorMissedRun"]["expr"]
     thresholds = dict(re.findall(r'cronjob="([^"]+)"\}\) > (\d+)', expr))
     assert thresholds == {
-        "defillama": str(86400 + MISSED_RUN_GRACE_SECONDS),
-        "sec-api": str(86400 + MISSED_RUN_GRACE_SECONDS),
-        "coinspot-announcements": str(3600 + MISSED_RUN_GRACE_SECONDS),
+        "defillama": "90000",
+        "sec-api": "90000",
+        "coinspot-announcements": "7200",
     }
 
 
@@ -106,11 +107,41 @@ def test_collector_job_failed_only_for_recent_jobs(rules):
     assert "kube_job_created" in expr and "< 3600" in expr
 
 
-def test_rules_without_apps_on_eks_still_render():
-    groups = alert_rule_groups("apps", [], {})
+def test_a_stack_without_scheduled_jobs_gets_no_collector_rules_rather_than_constant_ones():
+    groups = alert_rule_groups("apps", ["backend"], {})
     rules = {r["alert"]: r for g in groups for r in g["rules"]}
-    assert len(rules) == 13
+    assert sorted(set(EXPECTED) - set(rules)) == ["CollectorJobFailed", "CollectorMissedRun"]
+    assert not any("vector(" in r["expr"] for r in rules.values())
     yaml.safe_load(yaml.safe_dump(groups))
+
+
+def test_application_down_also_fires_when_a_service_has_no_target_left(rules):
+    expr = rules["ApplicationDown"]["expr"]
+    assert 'absent(up{namespace="apps",job="agents"})' in expr and 'absent(up{namespace="apps",job="backend"})' in expr
+
+
+@pytest.fixture(scope="module")
+def ecs_rules():
+    groups = alert_rule_groups("apps", ["agents", "backend"], SCHEDULES, "step-functions")
+    return {rule["alert"]: rule for group in groups for rule in group["rules"]}
+
+
+def test_jobs_on_ecs_fail_through_their_step_functions_runs(ecs_rules):
+    expr = ecs_rules["CollectorJobFailed"]["expr"]
+    assert expr == (
+        'max by (namespace, job_name) (max_over_time(aws_states_executions_failed_sum{namespace="apps",'
+        'job_name=~"coinspot-announcements|defillama|sec-api"}[3600s])) > 0'
+    )
+    # A failed run shows as one 5-minute datapoint: no `for` that it would never outlast.
+    assert ecs_rules["CollectorJobFailed"]["for"] == "0m"
+
+
+def test_jobs_on_ecs_miss_a_run_when_no_success_shows_for_the_gap_plus_an_hour(ecs_rules):
+    expr = ecs_rules["CollectorMissedRun"]["expr"]
+    windows = dict(
+        re.findall(r'absent_over_time\(aws_states_executions_succeeded_sum\{namespace="apps",cronjob="([^"]+)"\}\[(\d+)s\]\)', expr)
+    )
+    assert windows == {"defillama": "90000", "sec-api": "90000", "coinspot-announcements": "7200"}
 
 
 @pytest.mark.parametrize(

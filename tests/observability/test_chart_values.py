@@ -20,6 +20,7 @@ from k8s.alertmanager import Receivers, alertmanager_config
 from k8s.chart_values import (
     ARC_VERSION,
     CHARTS,
+    DnsScrape,
     ServiceScrape,
     alloy_values,
     arc_controller_values,
@@ -27,6 +28,8 @@ from k8s.chart_values import (
     prometheus_stack_values,
     runner_scale_set_values,
 )
+from k8s.job_metrics import exporter_values
+from k8s.reloader import reloader_values
 
 ANY = object()
 
@@ -58,6 +61,7 @@ KUBE_PROMETHEUS_STACK_67_8_0 = {
             "ruleSelectorNilUsesHelmValues": ANY,
             "serviceMonitorSelectorNilUsesHelmValues": ANY,
             "podMonitorSelectorNilUsesHelmValues": ANY,
+            "additionalScrapeConfigs": ANY,
             "storageSpec": {"volumeClaimTemplate": CLAIM},
             "resources": RESOURCES,
         },
@@ -77,6 +81,7 @@ KUBE_PROMETHEUS_STACK_67_8_0 = {
         "deploymentStrategy": {"type": ANY},
         "grafana.ini": ANY,
         "additionalDataSources": ANY,
+        "serviceAccount": {"create": ANY, "name": ANY, "annotations": ANY},
         "dashboardProviders": ANY,
         "dashboards": ANY,
         "resources": RESOURCES,
@@ -142,7 +147,39 @@ ARC_SCALE_SET_0_12_1 = {
     "template": {"spec": ANY},
 }
 
+# reloader 1.0.97 values.yaml (stakater/Reloader, deployments/kubernetes/chart/reloader).
+RELOADER_1_0_97 = {
+    "fullnameOverride": ANY,
+    "reloader": {
+        "watchGlobally": ANY,
+        "readOnlyRootFileSystem": ANY,
+        "ignoreConfigMaps": ANY,
+        "rbac": {"enabled": ANY},
+        "serviceAccount": {"create": ANY, "name": ANY},
+        "deployment": {
+            "replicas": ANY,
+            "nodeSelector": ANY,
+            "securityContext": ANY,
+            "containerSecurityContext": ANY,
+            "resources": RESOURCES,
+        },
+    },
+}
+
+# prometheus-cloudwatch-exporter 0.26.0 values.yaml (prometheus-community/helm-charts, charts/prometheus-cloudwatch-exporter).
+CLOUDWATCH_EXPORTER_0_26_0 = {
+    "serviceAccount": {"create": ANY, "name": ANY, "annotations": ANY},
+    "config": ANY,
+    "resources": RESOURCES,
+    "serviceMonitor": {"enabled": ANY, "interval": ANY, "timeout": ANY, "metricRelabelings": ANY},
+    "ingress": {"enabled": ANY},
+    "securityContext": {"runAsUser": ANY, "fsGroup": ANY},
+    "containerSecurityContext": ANY,
+}
+
 DOCUMENTED = {
+    "prometheus-cloudwatch-exporter": ("0.26.0", CLOUDWATCH_EXPORTER_0_26_0),
+    "reloader": ("1.0.97", RELOADER_1_0_97),
     "kube-prometheus-stack": ("67.8.0", KUBE_PROMETHEUS_STACK_67_8_0),
     "loki": ("6.29.0", LOKI_6_29_0),
     "alloy": ("0.12.5", ALLOY_0_12_5),
@@ -204,11 +241,22 @@ def built_values() -> dict[str, dict]:
             alert_rule_groups=alert_rule_groups("apps", ["backend"], {}),
             apps_namespace="apps",
             scrapes=[ServiceScrape("backend", {"app": "backend"}, "http", "/metrics")],
+            dns_scrapes=[DnsScrape("agents", "agents.ohmycoins-production.internal", 8001, "/metrics")],
+            grafana_role_arn="arn:aws:iam::123456789012:role/grafana",
+            region="ap-southeast-2",
         ),
         "loki": loki_values(MONITORING, "gp3", "ap-southeast-2", "bucket", "arn:aws:iam::123456789012:role/loki"),
         "alloy": alloy_values("ohmycoins-production"),
         "gha-runner-scale-set-controller": arc_controller_values(),
         "gha-runner-scale-set": runner_scale_set_values(GROUP, RUNNER_SELECTOR, RUNNER_TOLERATIONS),
+        "reloader": reloader_values({"ohmycoins.io/node-group": "apps"}),
+        "prometheus-cloudwatch-exporter": exporter_values(
+            "ap-southeast-2",
+            {"defillama": "arn:aws:states:ap-southeast-2:123456789012:stateMachine:ohmycoins-production-defillama"},
+            "arn:aws:iam::123456789012:role/cloudwatch-exporter",
+            "ohmycoins-production",
+            "ohmycoins-production",
+        ),
     }
 
 

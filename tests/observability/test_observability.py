@@ -124,9 +124,15 @@ def test_grafana_admin_password_is_generated_and_kept_in_a_secret(any_plan):
     assert "adminPassword" not in grafana
 
 
-def test_grafana_has_loki_and_the_starter_dashboards(any_plan):
+def test_grafana_has_loki_cloudwatch_and_the_starter_dashboards(any_plan):
     grafana = values(any_plan, "monitoring-kube-prometheus-stack")["grafana"]
-    assert [(d["type"], d["url"]) for d in grafana["additionalDataSources"]] == [("loki", LOKI_URL)]
+    assert [(d["type"], d.get("url")) for d in grafana["additionalDataSources"]] == [("loki", LOKI_URL), ("cloudwatch", None)]
+    [cloudwatch] = [d for d in grafana["additionalDataSources"] if d["type"] == "cloudwatch"]
+    # Credentials come from the pod's IRSA role, never from keys in the data source.
+    assert cloudwatch["jsonData"] == {"authType": "default", "defaultRegion": "ap-southeast-2"}
+    assert grafana["serviceAccount"]["annotations"] == {
+        "eks.amazonaws.com/role-arn": f"arn:aws:iam::123456789012:role/ohmycoins-{any_plan.stack}-grafana"
+    }
     gnet_ids = {d["gnetId"] for d in grafana["dashboards"]["starter"].values()}
     assert gnet_ids == {7249, 6417, 1860, 13639}
     assert all(d["revision"] >= 1 for d in grafana["dashboards"]["starter"].values())

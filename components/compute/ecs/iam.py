@@ -96,17 +96,15 @@ def task_policy(
     return document(*statements) if statements else None
 
 
-def scheduler_policy(task_definition_arn: str, cluster_arn: str, pass_role_arns: Sequence[str]) -> dict:
-    """EventBridge Scheduler may start this one task definition in this cluster and hand it its two roles."""
+def job_runner_policy(task_definition_arn: str, cluster_arn: str, pass_role_arns: Sequence[str], rule_arn: str) -> dict:
+    """The job's state machine may start this one task definition in this cluster, follow and stop the
+    tasks it started there, and hand them their two roles. `rule_arn` is the EventBridge rule Step
+    Functions manages to learn when tasks stop (`StepFunctionsGetEventsForECSTaskRule`)."""
     task_arns = cluster_arn.replace(":cluster/", ":task/") + "/*"
+    in_cluster = {"ArnEquals": {"ecs:cluster": cluster_arn}}
     return document(
-        {
-            "Sid": "RunTheJob",
-            "Effect": "Allow",
-            "Action": "ecs:RunTask",
-            "Resource": task_definition_arn,
-            "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
-        },
+        {"Sid": "RunTheJob", "Effect": "Allow", "Action": "ecs:RunTask", "Resource": task_definition_arn, "Condition": in_cluster},
+        {"Sid": "FollowAndStopTheJob", "Effect": "Allow", "Action": ["ecs:DescribeTasks", "ecs:StopTask"], "Resource": task_arns},
         {
             "Sid": "TagTheJobsTask",
             "Effect": "Allow",
@@ -115,10 +113,24 @@ def scheduler_policy(task_definition_arn: str, cluster_arn: str, pass_role_arns:
             "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
         },
         {
+            "Sid": "LearnWhenTheTaskStops",
+            "Effect": "Allow",
+            "Action": ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+            "Resource": rule_arn,
+        },
+        {
             "Sid": "PassTheJobsRoles",
             "Effect": "Allow",
             "Action": "iam:PassRole",
             "Resource": sorted(pass_role_arns),
             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
         },
+    )
+
+
+def scheduler_policy(state_machine_arn: str, dead_letter_queue_arn: str) -> dict:
+    """EventBridge Scheduler may start this one job's runs, and park an invocation it could not deliver."""
+    return document(
+        {"Sid": "StartTheJob", "Effect": "Allow", "Action": "states:StartExecution", "Resource": state_machine_arn},
+        {"Sid": "DeadLetter", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dead_letter_queue_arn},
     )

@@ -1,6 +1,6 @@
 """One catalog workload on ECS Fargate: its log group, task role and task definition, and either a
-service (long-running, behind the ALB when routed, autoscaled when the catalog says so) or an
-EventBridge Scheduler schedule (jobs)."""
+service (long-running, behind the ALB when routed, autoscaled when the catalog says so) or, for a
+job, a schedule that runs it through Step Functions with a time limit (components/compute/ecs/job_runner.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.compute.ecs.iam import scheduler_policy, task_policy
-from components.compute.ecs.schedule import scheduler_cron
+from components.compute.ecs.iam import task_policy
+from components.compute.ecs.job_runner import schedule_job
+from components.compute.ecs.placement import EcsPlacement
 from components.compute.ecs.task import SHARED_VOLUME, SecretArns, capacity_strategy, container_definition, scratch_mounts
 from components.compute.file_system import SharedFileSystem, SharedFileSystemArgs
 from components.compute.workloads import SecretRef, Workload
@@ -21,29 +22,6 @@ from components.shared.iam_documents import service_trust
 
 def log_group_name(name_prefix: str, workload: str) -> str:
     return f"/ecs/{name_prefix}/{workload}"
-
-
-@dataclass(frozen=True)
-class EcsPlacement:
-    """What every workload of the stack shares: the cluster, the network, the roles, the keys."""
-
-    name_prefix: str
-    region: str
-    account_id: pulumi.Input[str]
-    cluster_arn: pulumi.Input[str]
-    cluster_name: pulumi.Input[str]
-    execution_role_arn: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    security_group_id: pulumi.Input[str]
-    kms_key_arn: pulumi.Input[str]
-    secret_arns: Mapping[str, pulumi.Input[str]]  # SecretArns fields: app, database, cache
-    exec_log_group_arn: pulumi.Input[str] | None  # None: ECS Exec is off
-    prefer_spot: bool
-    log_retention_days: int
-    ready: Sequence[pulumi.Resource]  # capacity providers and execution policy, before any task starts
-    vpc_id: pulumi.Input[str]
-    protect: bool  # shared storage is kept where stateful resources are
-    namespace_id: pulumi.Input[str]  # Cloud Map private DNS namespace of the services
 
 
 @dataclass(frozen=True)
@@ -66,6 +44,7 @@ class EcsWorkload(pulumi.ComponentResource):
     service_name: pulumi.Output[str] | None
     schedule_arn: pulumi.Output[str] | None
     file_system_arn: pulumi.Output[str] | None  # its shared storage, when the catalog gives it some
+    job_runner_arn: pulumi.Output[str] | None  # jobs: the Step Functions state machine that runs them
 
     def __init__(self, name: str, args: EcsWorkloadArgs, opts: pulumi.ResourceOptions | None = None):
         item = args.workload
@@ -168,8 +147,11 @@ class EcsWorkload(pulumi.ComponentResource):
 
         self.service_name = None
         self.schedule_arn = None
+        self.job_runner_arn = None
         if item.kind == "job":
-            self.schedule_arn = self._schedule(task, task_role)
+            self.schedule_arn, self.job_runner_arn = schedule_job(
+                self, name, item, place, task, task_role, log_group_name(place.name_prefix, item.name)
+            )
         else:
             self.service_name = self._service(task)
 
@@ -179,6 +161,7 @@ class EcsWorkload(pulumi.ComponentResource):
                 "task_role_arn": self.task_role_arn,
                 "service_name": self.service_name,
                 "schedule_arn": self.schedule_arn,
+                "job_runner_arn": self.job_runner_arn,
             }
         )
 
@@ -293,60 +276,6 @@ class EcsWorkload(pulumi.ComponentResource):
                 },
                 opts=child,
             )
-
-    def _schedule(self, task: aws.ecs.TaskDefinition, task_role: aws.iam.Role) -> pulumi.Output[str]:
-        args = self._args
-        item = args.workload
-        place = args.placement
-        assert item.schedule is not None
-        child = pulumi.ResourceOptions(parent=self)
-        schedule_name = f"{place.name_prefix}-{item.name}"
-        role = aws.iam.Role(
-            f"{self._name}-scheduler-role",
-            name=f"{schedule_name}-scheduler",
-            description=f"EventBridge Scheduler starts the {item.name} job, and nothing else",
-            assume_role_policy=pulumi.Output.from_input(place.account_id).apply(
-                # Scheduler's requests carry the schedule group as their source.
-                lambda account: service_trust(
-                    "scheduler.amazonaws.com", account, f"arn:aws:scheduler:{place.region}:{account}:schedule-group/default"
-                )
-            ),
-            tags={"Name": f"{schedule_name}-scheduler"},
-            opts=child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{self._name}-scheduler-policy",
-            role=role.id,
-            policy=pulumi.Output.all(task.arn, place.cluster_arn, place.execution_role_arn, task_role.arn).apply(
-                lambda v: json.dumps(scheduler_policy(v[0], v[1], [v[2], v[3]]))
-            ),
-            opts=child,
-        )
-        schedule = aws.scheduler.Schedule(
-            f"{self._name}-schedule",
-            name=schedule_name,
-            description=f"{item.name}: '{item.schedule}' UTC",
-            schedule_expression=scheduler_cron(item.schedule),
-            schedule_expression_timezone="UTC",
-            flexible_time_window={"mode": "OFF"},
-            state="ENABLED",
-            target={
-                "arn": place.cluster_arn,
-                "role_arn": role.arn,
-                "ecs_parameters": {
-                    "task_definition_arn": task.arn,
-                    "task_count": 1,
-                    "capacity_provider_strategies": capacity_strategy(item, place.prefer_spot),
-                    "platform_version": "LATEST",
-                    "network_configuration": self._network(),
-                    "enable_ecs_managed_tags": True,
-                    "propagate_tags": "TASK_DEFINITION",
-                },
-                "retry_policy": {"maximum_retry_attempts": 2, "maximum_event_age_in_seconds": 3600},
-            },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, *place.ready]),
-        )
-        return schedule.arn
 
 
 _TYPE = {"service": "Service", "worker": "Worker", "job": "ScheduledJob"}

@@ -10,8 +10,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.apps_settings import AppsSettings
+from components.compute.ecs.alert_plumbing import topic_alarm
 from components.compute.ecs.iam import execution_policy
-from components.compute.ecs.service import EcsPlacement, EcsWorkload, EcsWorkloadArgs, log_group_name
+from components.compute.ecs.placement import EcsPlacement
+from components.compute.ecs.rollover import restart_on_rotation
+from components.compute.ecs.service import EcsWorkload, EcsWorkloadArgs, log_group_name
 from components.compute.ecs.task import SecretArns, secret_arns_used
 from components.compute.workloads import RuntimeContext, Workload, plain_environment, secrets_for
 from components.shared.iam_documents import service_trust
@@ -38,6 +41,12 @@ class EcsWorkloadsArgs:
     target_group_arns: Mapping[str, pulumi.Input[str]]  # routed workload -> ALB target group
     listeners: Sequence[pulumi.Resource]
     protect: bool
+    alert_topic_arn: pulumi.Input[str]  # failed, hung, missed and undeliverable job runs
+
+
+def rotated_secret_readers(catalog: Sequence[Workload]) -> list[str]:
+    """The long-running services that read the database password or the Redis AUTH token (jobs read them at each start)."""
+    return sorted(w.name for w in catalog if w.is_long_running and (w.reads("database-password") or w.reads("cache-auth-token")))
 
 
 class EcsWorkloads(pulumi.ComponentResource):
@@ -114,6 +123,8 @@ class EcsWorkloads(pulumi.ComponentResource):
             opts=child,
         )
 
+        dead_letters = self._dead_letter_queue(name, args)
+
         secrets = {w.name: secrets_for(w, args.app_secret_keys) for w in args.catalog}
         execution_role, execution_policy_resource = self._execution_role(name, args, secrets)
         self.execution_role_arn = execution_role.arn
@@ -136,9 +147,14 @@ class EcsWorkloads(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             protect=args.protect,
             namespace_id=namespace.id,
+            alert_topic_arn=args.alert_topic_arn,
+            dead_letter_queue_arn=dead_letters.arn,
         )
 
         self.service_names = {}
+        workloads: list[EcsWorkload] = []
+        # Job name -> the Step Functions state machine that runs it (its run metrics feed Prometheus).
+        self.job_runner_arns: dict[str, pulumi.Output[str]] = {}
         self.task_definition_arns = {}
         self.task_role_arns = {}
         self.log_group_names = {}
@@ -157,6 +173,9 @@ class EcsWorkloads(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            workloads.append(workload)
+            if workload.job_runner_arn is not None:
+                self.job_runner_arns[item.name] = workload.job_runner_arn
             self.task_definition_arns[item.name] = workload.task_definition_arn
             self.task_role_arns[item.name] = workload.task_role_arn
             self.log_group_names[item.name] = workload.log_group_name
@@ -164,6 +183,20 @@ class EcsWorkloads(pulumi.ComponentResource):
                 self.service_names[item.name] = workload.service_name
             if workload.file_system_arn is not None:
                 self.file_system_arns.append(workload.file_system_arn)
+
+        self.rotated_secret_readers = rotated_secret_readers(args.catalog)
+        restart_on_rotation(
+            self,
+            name,
+            prefix,
+            args.region,
+            args.account_id,
+            cluster.arn,
+            self.rotated_secret_readers,
+            [args.database_secret_arn, args.cache_secret_arn],
+            args.alert_topic_arn,
+            ready=workloads,
+        )
 
         self.register_outputs(
             {
@@ -174,6 +207,35 @@ class EcsWorkloads(pulumi.ComponentResource):
                 "task_definition_arns": self.task_definition_arns,
             }
         )
+
+    def _dead_letter_queue(self, name: str, args: EcsWorkloadsArgs) -> aws.sqs.Queue:
+        """Where EventBridge Scheduler parks a job invocation it could not deliver after its retries; any
+        message there is a run that never started, so the alarm fires on the first one."""
+        child = pulumi.ResourceOptions(parent=self)
+        queue_name = f"{args.name_prefix}-job-schedules-dlq"
+        queue = aws.sqs.Queue(
+            f"{name}-job-schedules-dlq",
+            name=queue_name,
+            # The longest SQS keeps a message: two weeks to read what failed.
+            message_retention_seconds=1_209_600,
+            sqs_managed_sse_enabled=True,
+            tags={"Name": queue_name},
+            opts=child,
+        )
+        topic_alarm(
+            self,
+            f"{name}-job-schedules-dlq-alarm",
+            f"{queue_name}-not-empty",
+            "A job schedule could not start its run (see the messages in the queue for the schedule and the error)",
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"),
+            {"QueueName": queue.name},
+            ("GreaterThanThreshold", 0),
+            300,
+            1,
+            "notBreaching",
+            args.alert_topic_arn,
+        )
+        return queue
 
     def _execution_role(self, name: str, args: EcsWorkloadsArgs, secrets: dict) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         child = pulumi.ResourceOptions(parent=self)

@@ -16,9 +16,11 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 
+STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
 SIZES = {
     "staging": {"backend": (512, 1024), "frontend": (256, 512)},
-    "production": {"backend": (1024, 2048), "frontend": (512, 1024)},
+    # Production's agents at the original's pod limits (2 CPU / 4 GiB).
+    "production": {"backend": (1024, 2048), "frontend": (512, 1024), "agents": (2048, 4096)},
 }
 COUNTS = {  # desired, min, max
     "staging": {"backend": (1, 1, 2), "frontend": (1, 1, 2), "agents": (2, 2, 5)},
@@ -77,13 +79,20 @@ def test_long_running_workloads_are_services_and_jobs_are_schedules(request, sta
         "sec-api": "cron(0 3 * * ? *)",
         "coinspot-announcements": "cron(0 * * * ? *)",
     }
-    for schedule in schedules.values():
+    machines = {m.inputs["name"].removeprefix(f"ohmycoins-{stack}-"): m for m in plan.all(STATE_MACHINE)}
+    for name, schedule in schedules.items():
         assert schedule.inputs["scheduleExpressionTimezone"] == "UTC"
         target = schedule.inputs["target"]
-        assert target["arn"].endswith(f":cluster/ohmycoins-{stack}-cluster")
-        params = target["ecsParameters"]
-        assert params["taskCount"] == 1 and params["networkConfiguration"]["assignPublicIp"] is False
-        assert sorted(params["networkConfiguration"]["subnets"]) == sorted(plan.outputs["privateAppSubnetIds"])
+        # The schedule starts the job's state machine, which runs the task and waits for it.
+        assert target["arn"] == f"arn:aws:states:ap-southeast-2:123456789012:stateMachine:ohmycoins-{stack}-{name}"
+        assert machines[name].inputs["type"] == "STANDARD"
+        run = json.loads(machines[name].inputs["definition"])["States"]["RunTask"]
+        assert run["Resource"] == "arn:aws:states:::ecs:runTask.sync"
+        network = run["Parameters"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+        assert network["AssignPublicIp"] == "DISABLED"
+        assert sorted(network["Subnets"]) == sorted(plan.outputs["privateAppSubnetIds"])
+        assert network["SecurityGroups"] == [plan.outputs["appSecurityGroupId"]]
+        assert run["Parameters"]["TaskDefinition"].endswith(f":task-definition/ohmycoins-{stack}-{name}:1")
 
 
 @pytest.mark.parametrize("stack", ["staging", "production"])
@@ -203,19 +212,40 @@ def test_execution_role_reads_only_the_secrets_logs_and_images_of_the_tasks(any_
 
 
 @pytest.mark.parametrize("job", ["defillama", "sec-api", "coinspot-announcements"])
-def test_each_schedule_role_runs_only_its_task_and_passes_only_its_two_roles(staging_plan, job):
+def test_each_job_runner_runs_only_its_task_and_passes_only_its_two_roles(staging_plan, job):
     plan = staging_plan
-    policy = json.loads(plan.named(f"{job}-scheduler-policy").inputs["policy"])
+    policy = json.loads(plan.named(f"{job}-runner-policy").inputs["policy"])
     statements = {s["Sid"]: s for s in policy["Statement"]}
     run = statements["RunTheJob"]
     assert run["Action"] == "ecs:RunTask"
     assert run["Resource"].endswith(f":task-definition/ohmycoins-staging-{job}:1")
-    assert plan.named(f"{job}-schedule").inputs["target"]["ecsParameters"]["taskDefinitionArn"] == run["Resource"]
+    assert run["Condition"] == {"ArnEquals": {"ecs:cluster": "arn:aws:ecs:ap-southeast-2:123456789012:cluster/ohmycoins-staging-cluster"}}
+    # It may stop only tasks of this cluster (the time limit), and manage only Step Functions' own ECS rule.
+    assert statements["FollowAndStopTheJob"]["Resource"] == "arn:aws:ecs:ap-southeast-2:123456789012:task/ohmycoins-staging-cluster/*"
+    assert statements["LearnWhenTheTaskStops"]["Resource"] == (
+        "arn:aws:events:ap-southeast-2:123456789012:rule/StepFunctionsGetEventsForECSTaskRule"
+    )
     passed = statements["PassTheJobsRoles"]
     assert sorted(passed["Resource"]) == sorted(
         [f"arn:aws:iam::123456789012:role/ohmycoins-staging-{job}-task", "arn:aws:iam::123456789012:role/ohmycoins-staging-ecs-execution"]
     )
     assert passed["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    trust = json.loads(plan.named(f"{job}-runner-role").inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"}
+    assert (
+        trust["Condition"]["ArnEquals"]["aws:SourceArn"]
+        == f"arn:aws:states:ap-southeast-2:123456789012:stateMachine:ohmycoins-staging-{job}"
+    )
+
+    scheduler = json.loads(plan.named(f"{job}-scheduler-policy").inputs["policy"])
+    statements = {s["Sid"]: s for s in scheduler["Statement"]}
+    assert statements["StartTheJob"] == {
+        "Sid": "StartTheJob",
+        "Effect": "Allow",
+        "Action": "states:StartExecution",
+        "Resource": f"arn:aws:states:ap-southeast-2:123456789012:stateMachine:ohmycoins-staging-{job}",
+    }
+    assert statements["DeadLetter"]["Resource"] == "arn:aws:sqs:ap-southeast-2:123456789012:ohmycoins-staging-job-schedules-dlq"
     trust = json.loads(plan.named(f"{job}-scheduler-role").inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
     assert trust["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:scheduler:ap-southeast-2:123456789012:schedule-group/default"

@@ -279,14 +279,18 @@ def test_load_balancer_controller_registers_targets_only_in_this_stacks_target_g
 # --- data tier -------------------------------------------------------------------------------
 
 
-def test_cluster_security_group_reaches_database_and_cache_and_nothing_wider(any_plan):
+def test_cluster_security_group_reaches_database_cache_and_metrics_and_nothing_wider(any_plan):
     cluster_sg = any_plan.outputs["eksClusterSecurityGroupId"]
     rules = [r.inputs for r in any_plan.all(INGRESS) if r.inputs.get("referencedSecurityGroupId") == cluster_sg]
     ports = sorted((r["fromPort"], r["toPort"], r["securityGroupId"]) for r in rules)
+    app = any_plan.outputs["appSecurityGroupId"]
     assert ports == sorted(
         [
             (5432, 5432, any_plan.outputs["databaseSecurityGroupId"]),
             (6379, 6379, any_plan.outputs["cacheSecurityGroupId"]),
+            # Prometheus on the cluster scrapes the ECS backend (8000) and agents (8001), nothing else of the app tier.
+            (8000, 8000, app),
+            (8001, 8001, app),
         ]
     )
 
