@@ -299,7 +299,7 @@ if platform is not None:
                 cronjob_schedules=cronjob_schedules(settings.apps.catalog) if apps_on_eks else {},
                 slack_webhook_url=settings.secret("alertmanagerSlackWebhookUrl"),
                 smtp_password=settings.secret("alertmanagerSmtpPassword"),
-                depends_on=platform.addons_ready,
+                depends_on=platform.nodes_ready,
             ),
             opts=on_cluster,
         )
@@ -311,7 +311,7 @@ if platform is not None:
                 github_app_private_key=settings.secret("runnersGithubAppPrivateKey"),
                 node_selector=platform.runner_node_selector,
                 tolerations=platform.runner_tolerations,
-                depends_on=platform.addons_ready,
+                depends_on=platform.nodes_ready,
             ),
             opts=on_cluster,
         )

@@ -209,7 +209,8 @@ class Observability(pulumi.ComponentResource):
             LOG_SHIPPER_RELEASE,
             MONITORING_NAMESPACE,
             pulumi.Output.from_input(args.cluster_name).apply(alloy_values),
-            pulumi.ResourceOptions(parent=self, depends_on=[namespace, loki]),
+            # Not after Loki: Alloy is ready without it and retries its pushes until Loki answers.
+            pulumi.ResourceOptions(parent=self, depends_on=[namespace, *args.depends_on]),
         )
 
         self.namespace = MONITORING_NAMESPACE
