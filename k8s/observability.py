@@ -195,7 +195,7 @@ class Observability(pulumi.ComponentResource):
         loki_chart_values = pulumi.Output.all(self.loki_bucket, loki_role_arn).apply(
             lambda v: loki_values(settings, args.storage_class, args.region, bucket=v[0], role_arn=v[1])
         )
-        loki = helm_release(
+        helm_release(
             f"{name}-loki",
             "loki",
             LOKI_RELEASE,
