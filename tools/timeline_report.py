@@ -14,6 +14,7 @@ from .timeline import Estimate, change_deploy
 from .timeline_graph import Step
 
 SLOWEST = 10
+CHANGED_SHOWN = 25
 
 
 def _name(estimate: Estimate, urn: str) -> str:
@@ -42,8 +43,10 @@ def render_text(estimate: Estimate) -> str:
         lines += ["", f"Resources this change creates, updates or replaces ({len(changed)}):"]
         lines += [
             f"  {estimate.operations[s.urn]:<8} {s.minutes:5.1f} min  {_name(estimate, s.urn)}  {estimate.resources[s.urn].type}"
-            for s in changed
+            for s in changed[:CHANGED_SHOWN]
         ]
+        if len(changed) > CHANGED_SHOWN:
+            lines.append(f"  ... and {len(changed) - CHANGED_SHOWN} more of at most {changed[CHANGED_SHOWN].minutes:.1f} min each")
     path = estimate.schedule.critical_path
     lines += [
         "",
@@ -129,7 +132,10 @@ def diff_main(argv: list[str]) -> int:
     status = plan_diff([str(args.old), str(args.new), *(["--markdown"] if args.markdown else [])])
     estimate = change_deploy(Plan.load(args.old), Plan.load(args.new))
     text = render_text(estimate)
-    sys.stdout.write("\n" + (f"```\n{text}```\n" if args.markdown else text))
+    if args.markdown:
+        summary = f"Deploy timeline: about {estimate.minutes:.0f} min (floor {estimate.floor_minutes:.0f} min)"
+        text = f"<details><summary>{summary}</summary>\n\n```\n{text}```\n\n</details>\n"
+    sys.stdout.write("\n" + text)
     if args.timeline_json:
         args.timeline_json.write_text(to_json(estimate))
     return status

@@ -315,3 +315,16 @@ def test_the_engine_records_where_and_through_which_inputs(production_plan):
     assert production_plan.named("eks-cluster").remote
     monitoring = production_plan.one("ohmycoins:k8s:Observability")
     assert production_plan.one("pulumi:providers:kubernetes").urn in monitoring.providers
+
+
+def test_markdown_folds_the_timeline_and_a_long_change_list_is_cut(tmp_path, capsys):
+    tags = [res(TAG, f"tag-{i:02}", inputs={"value": "a"}) for i in range(30)]
+    retagged = [dataclasses.replace(t, inputs={"value": "b"}) for t in tags]
+    (tmp_path / "old.json").write_text(plan_of(*tags).to_json())
+    (tmp_path / "new.json").write_text(plan_of(*retagged).to_json())
+    plan_main(["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--markdown", "--timeline"])
+    out = capsys.readouterr().out
+    assert "<details><summary>Deploy timeline: about 0 min (floor 0 min)</summary>" in out
+    assert "Resources this change creates, updates or replaces (30):" in out
+    timeline = out.split("<details>", 1)[1]
+    assert "  ... and 5 more of at most 0.1 min each" in timeline and "tag-24" in timeline and "tag-25" not in timeline
