@@ -124,7 +124,8 @@ def schedule(
     for urn in order.static_order():
         if urn not in minutes:
             raise KeyError(f"{urn} is waited for but is not a step")
-        waits = sorted(edges.get(urn, ()), key=lambda e: (-steps[e.dependency].done, not preferred(urn, e), e.dependency, e.kind))
-        start = steps[waits[0].dependency].done if waits else 0.0
+        # Rounded: two chains of the same minutes summed in another order must tie.
+        waits = sorted(edges.get(urn, ()), key=lambda e: (-round(steps[e.dependency].done, 6), not preferred(urn, e), e.dependency, e.kind))
+        start = max((steps[e.dependency].done for e in waits), default=0.0)
         steps[urn] = Step(urn, start, minutes[urn], waits[0] if waits and start > 0 else None)
     return Schedule(steps)

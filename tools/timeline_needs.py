@@ -102,6 +102,11 @@ ORDERING_NEEDS: tuple[OrderingNeed, ...] = (
         "its pods read the Secret it syncs",
     ),
     OrderingNeed(
+        of_type("kubernetes:apps/v1:Deployment"),
+        of_type("kubernetes:helm.sh/v3:Release", chart="*aws-load-balancer-controller"),
+        "pods behind a TargetGroupBinding carry a readiness gate only the load balancer controller clears",
+    ),
+    OrderingNeed(
         of_type("kubernetes:external-secrets.io/*:ExternalSecret"),
         of_type("kubernetes:external-secrets.io/*:ClusterSecretStore"),
         "it syncs through the store",
