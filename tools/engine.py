@@ -12,7 +12,7 @@ import runpy
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote
 
 import pulumi
 from google.protobuf import struct_pb2
@@ -129,13 +129,15 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
 
 def _project_frames(stack_trace, project_dir: Path) -> list[str]:
     """Where the program registers a resource: `file:line` of each program frame, innermost first, up to `__main__.py`."""
+    prefix = project_dir.as_uri() + "/"
     frames = []
     for frame in stack_trace.frames:
-        path = Path(unquote(urlparse(frame.pc.uri).path)) if frame.pc.uri else None
-        if path is None or not path.is_relative_to(project_dir) or ".venv" in path.relative_to(project_dir).parts:
+        uri = frame.pc.uri
+        if not uri.startswith(prefix) or uri.startswith(prefix + ".venv"):
             continue
-        frames.append(f"{path.relative_to(project_dir)}:{frame.pc.line}")
-        if path == project_dir / "__main__.py":
+        path = unquote(uri[len(prefix) :])
+        frames.append(f"{path}:{frame.pc.line}")
+        if path == "__main__.py":
             break
     return frames
 
