@@ -20,7 +20,7 @@ from .compare import compare_plans, resource_key
 from .diff import replacing_inputs, top_input
 from .plan_model import Plan, PlannedResource
 from .timeline_graph import Edge, Schedule, Step, is_node, schedule, wait_edges
-from .timeline_needs import Needs
+from .timeline_needs import Needs, unmet_needs
 
 DURATIONS_FILE = Path(__file__).resolve().parent / "timeline_durations.yaml"
 OPERATIONS = ("create", "update", "delete")
@@ -120,6 +120,7 @@ class Estimate:
     # URN -> why its recorded wait is a real need, for the steps of both critical paths
     reasons: Mapping[str, str] = field(default_factory=dict)
     delete_minutes: float = 0.0  # deletions run after every create and update
+    unmet: list[str] = field(default_factory=list)  # required orderings the plan lacks (timeline_needs.unmet_needs)
 
     @property
     def minutes(self) -> float:
@@ -222,7 +223,9 @@ def _estimate(plan: Plan, title: str, operations: Mapping[str, str], table: Dura
         for step in [*estimate.critical_path, *floor.critical_path]
         if step.waited_on is not None and (why := needs.why(step.urn, step.waited_on))
     }
-    return Estimate(plan.stack, title, estimate, floor, resources, operations, durations, needless, reasons, delete_minutes)
+    return Estimate(
+        plan.stack, title, estimate, floor, resources, operations, durations, needless, reasons, delete_minutes, unmet_needs(plan)
+    )
 
 
 def where_from(plan: Plan, urn: str, edge: Edge) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from .plan_model import Plan, PlannedResource
-from .timeline_graph import Edge
+from .timeline_graph import Edge, is_node, wait_edges
 
 ROLE_GRANTS = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
 # Kubernetes objects whose creation Pulumi awaits until their pods run.
@@ -49,6 +49,9 @@ class OrderingNeed:
     dependent: Callable[[PlannedResource], bool]
     dependency: Callable[[PlannedResource], bool]
     why: str
+    # Every such dependent must wait, directly or not, for every such dependency in the plan
+    # (`unmet_needs`); the others only say which existing waits are needed.
+    required: bool = False
 
 
 def of_type(*patterns: str, **inputs: str) -> Callable[[PlannedResource], bool]:
@@ -80,16 +83,19 @@ ORDERING_NEEDS: tuple[OrderingNeed, ...] = (
         of_type("aws:eks/nodeGroup:NodeGroup"),
         _addon(NODE_ADDONS, among=True),
         "nodes turn Ready only once the CNI and kube-proxy run; EKS fails a node group whose nodes never do",
+        required=True,
     ),
     OrderingNeed(
         _addon(NODE_ADDONS, among=False),
         of_type("aws:eks/nodeGroup:NodeGroup"),
         "the add-on's pods need nodes; EKS reports it ACTIVE only once they run",
+        required=True,
     ),
     OrderingNeed(
         of_type(*RUNS_PODS),
         of_type("aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon"),
         "its pods need nodes, and the networking, DNS and storage drivers the add-ons run, to become ready",
+        required=True,
     ),
     OrderingNeed(
         of_type(*RUNS_PODS),
@@ -122,6 +128,7 @@ ORDERING_NEEDS: tuple[OrderingNeed, ...] = (
             _custom_resource_of(group),
             of_type("kubernetes:helm.sh/v3:Release", chart=f"*{chart}"),
             f"its kind is a CRD the {chart} chart installs, served through that chart's webhook",
+            required=True,
         )
         for group, chart in CRD_CHARTS.items()
     ),
@@ -129,6 +136,7 @@ ORDERING_NEEDS: tuple[OrderingNeed, ...] = (
         of_type("kubernetes:helm.sh/v3:Release", chart="*gha-runner-scale-set"),
         of_type("kubernetes:helm.sh/v3:Release", chart="*gha-runner-scale-set-controller"),
         "a runner scale set is an AutoscalingRunnerSet, a CRD the controller chart installs",
+        required=True,
     ),
     OrderingNeed(
         of_type("aws:ecs/service:Service"),
@@ -209,3 +217,31 @@ class Needs:
                         seen.add(found)
                         todo.append(found)
         return frozenset(seen)
+
+
+def unmet_needs(plan: Plan) -> list[str]:
+    """Required orderings the plan lacks: a dependent that does not wait, even through others, for a dependency."""
+    edges = wait_edges(plan)
+    nodes = [r for r in plan.resources if is_node(r)]
+    upstream: dict[str, frozenset[str]] = {}
+
+    def waits_for(urn: str) -> frozenset[str]:
+        if urn not in upstream:
+            found: set[str] = set()
+            todo = [e.dependency for e in edges[urn]]
+            while todo:
+                current = todo.pop()
+                if current not in found:
+                    found.add(current)
+                    todo += [e.dependency for e in edges[current]]
+            upstream[urn] = frozenset(found)
+        return upstream[urn]
+
+    unmet = []
+    for need in (n for n in ORDERING_NEEDS if n.required):
+        dependencies = [r for r in nodes if need.dependency(r)]
+        for dependent in (r for r in nodes if need.dependent(r)):
+            missing = sorted(d.name for d in dependencies if d.urn != dependent.urn and d.urn not in waits_for(dependent.urn))
+            if missing:
+                unmet.append(f"{dependent.name} ({dependent.type}) does not wait for {', '.join(missing)}: {need.why}")
+    return unmet

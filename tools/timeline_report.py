@@ -76,6 +76,9 @@ def render_text(estimate: Estimate) -> str:
             )
     else:
         lines.append("Waits on the critical path that no real need imposes: none")
+    if estimate.unmet:
+        lines.append("Required orderings the plan lacks (the deploy would race or fail):")
+        lines += [f"  !! {unmet}" for unmet in estimate.unmet]
     if estimate.defaulted:
         lines.append(f"No duration entry (default assumed, tools/timeline_durations.yaml): {', '.join(estimate.defaulted)}")
     return "\n".join(lines) + "\n"
@@ -114,6 +117,7 @@ def to_json(estimate: Estimate) -> str:
             for w in estimate.needless
         ],
         "default_durations": estimate.defaulted,
+        "unmet_needs": estimate.unmet,
     }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 

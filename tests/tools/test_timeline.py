@@ -11,6 +11,7 @@ from tools.plan import main as plan_main
 from tools.plan_model import Plan, PlannedResource
 from tools.timeline import DurationTable, change_deploy, first_deploy
 from tools.timeline_graph import Edge, schedule, wait_edges
+from tools.timeline_needs import unmet_needs
 from tools.timeline_report import render_text, to_json
 
 STACK = "urn:pulumi:staging::ohmycoins::"
@@ -328,3 +329,27 @@ def test_markdown_folds_the_timeline_and_a_long_change_list_is_cut(tmp_path, cap
     assert "Resources this change creates, updates or replaces (30):" in out
     timeline = out.split("<details>", 1)[1]
     assert "  ... and 5 more of at most 0.1 min each" in timeline and "tag-24" in timeline and "tag-25" not in timeline
+
+
+def test_a_custom_resource_that_does_not_wait_for_its_crds_chart_is_an_unmet_need():
+    cluster = res(CLUSTER, "eks-cluster", custom=False, remote=True)
+    cni = res(ADDON, "eks-vpc-cni", inputs={"addonName": "vpc-cni"}, needs=[("clusterName", cluster)])
+    nodes = res(NODES, "eks-nodes", needs=[("clusterName", cluster)], depends_on=[cni])
+    controller = res(RELEASE, "lb-controller", inputs={"chart": "aws-load-balancer-controller"}, depends_on=[nodes])
+    grafana = res(RELEASE, "grafana", inputs={"chart": "grafana"}, depends_on=[nodes])
+    binding = res("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", "grafana-binding", depends_on=[grafana])
+    assert unmet_needs(plan_of(cluster, cni, nodes, controller, grafana, binding)) == [
+        "grafana-binding (kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding) does not wait for lb-controller: "
+        "its kind is a CRD the aws-load-balancer-controller chart installs, served through that chart's webhook"
+    ]
+    through_the_chart = dataclasses.replace(grafana, dependencies=[nodes.urn, controller.urn])
+    assert unmet_needs(plan_of(cluster, cni, nodes, controller, through_the_chart, binding)) == []
+    # A node group before the CNI: and the charts on it no longer wait for the CNI either.
+    early = dataclasses.replace(nodes, dependencies=[cluster.urn])
+    unmet = unmet_needs(plan_of(cluster, cni, early, controller, through_the_chart, binding))
+    assert [u.split(" ")[0] for u in unmet] == ["eks-nodes", "lb-controller", "grafana"]
+
+
+def test_the_stacks_keep_every_required_ordering(staging_plan, production_plan, eks_apps_plan):
+    for plan in (staging_plan, production_plan, eks_apps_plan):
+        assert unmet_needs(plan) == [], plan.stack
