@@ -388,7 +388,8 @@ if platform is not None:
                 smtp_password=settings.secret("alertmanagerSmtpPassword"),
                 grafana_target_group_arn=edge.site_target_group_arns.get("grafana"),
                 grafana_github_client_secret=settings.secret("grafanaGithubClientSecret"),
-                depends_on=platform.addons_ready,
+                load_balancer_controller=[platform.controllers.releases["aws-load-balancer-controller"]],
+                depends_on=platform.nodes_ready,
             ),
             opts=on_cluster,
         )
@@ -400,7 +401,7 @@ if platform is not None:
                 github_app_private_key=settings.secret("runnersGithubAppPrivateKey"),
                 node_selector=platform.runner_node_selector,
                 tolerations=platform.runner_tolerations,
-                depends_on=platform.addons_ready,
+                depends_on=platform.nodes_ready,
             ),
             opts=on_cluster,
         )

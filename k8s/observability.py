@@ -155,6 +155,8 @@ class ObservabilityArgs:
     # The Edge's target group for Grafana (settings.grafana set) and the GitHub OAuth App's secret.
     grafana_target_group_arn: pulumi.Input[str] | None = None
     grafana_github_client_secret: pulumi.Input[str] | None = None
+    # The release that installs the TargetGroupBinding CRD Grafana's binding is an object of.
+    load_balancer_controller: Sequence[pulumi.Resource] = ()
     depends_on: Sequence[pulumi.Resource] = ()
 
 
@@ -272,7 +274,7 @@ class Observability(pulumi.ComponentResource):
         loki_chart_values = pulumi.Output.all(self.loki_bucket, loki_role_arn).apply(
             lambda v: loki_values(settings, args.storage_class, args.region, bucket=v[0], role_arn=v[1])
         )
-        loki = helm_release(
+        helm_release(
             f"{name}-loki",
             "loki",
             LOKI_RELEASE,
@@ -286,7 +288,8 @@ class Observability(pulumi.ComponentResource):
             LOG_SHIPPER_RELEASE,
             MONITORING_NAMESPACE,
             pulumi.Output.from_input(args.cluster_name).apply(alloy_values),
-            pulumi.ResourceOptions(parent=self, depends_on=[namespace, loki]),
+            # Not after Loki: Alloy is ready without it and retries its pushes until Loki answers.
+            pulumi.ResourceOptions(parent=self, depends_on=[namespace, *args.depends_on]),
         )
 
         if args.grafana_target_group_arn is not None:
@@ -295,7 +298,7 @@ class Observability(pulumi.ComponentResource):
                 **manifests.service_target_group_binding(
                     "grafana", MONITORING_NAMESPACE, GRAFANA_SERVICE, GRAFANA_SERVICE_PORT, args.grafana_target_group_arn
                 ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[prometheus]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *args.load_balancer_controller]),
             )
         if args.job_runner_arns:
             self._job_metrics_exporter(name, args, prometheus)

@@ -12,6 +12,7 @@ import runpy
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pulumi
 from google.protobuf import struct_pb2
@@ -36,8 +37,9 @@ class SecretLeak(Exception):
 class CapturingMonitor(pulumi_mocks.MockMonitor):
     """Sees the whole RegisterResource request, which `MockResourceArgs` does not carry."""
 
-    def __init__(self, mocks: pulumi_mocks.Mocks):
+    def __init__(self, mocks: pulumi_mocks.Mocks, project_dir: Path = PROJECT_DIR):
         super().__init__(mocks)
+        self.project_dir = project_dir
         self.captured: list[PlannedResource] = []
         self.leaks: list[str] = []
 
@@ -75,12 +77,19 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
                 parent=request.parent,
                 inputs=self._plain(request.object, where),
                 dependencies=sorted(set(request.dependencies)),
+                propertyDependencies={
+                    key: sorted(set(deps.urns)) for key, deps in sorted(request.propertyDependencies.items()) if deps.urns
+                },
                 protect=bool(request.protect),
                 retainOnDelete=bool(request.retainOnDelete),
                 ignoreChanges=sorted(request.ignoreChanges),
                 # A provider reference is "<urn>::<id>"; the URN alone is stable.
                 provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
                 custom=bool(request.custom),
+                remote=bool(request.remote),
+                # A component waits for the providers it is given; its children wait for it.
+                providers=sorted({ref.rsplit("::", 1)[0] for ref in request.providers.values()}),
+                source=_project_frames(request.stackTrace, self.project_dir),
             )
         )
         for key in request.additionalSecretOutputs:
@@ -118,6 +127,21 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         return None
 
 
+def _project_frames(stack_trace, project_dir: Path) -> list[str]:
+    """Where the program registers a resource: `file:line` of each program frame, innermost first, up to `__main__.py`."""
+    prefix = project_dir.as_uri() + "/"
+    frames = []
+    for frame in stack_trace.frames:
+        uri = frame.pc.uri
+        if not uri.startswith(prefix) or uri.startswith(prefix + ".venv"):
+            continue
+        path = unquote(uri[len(prefix) :])
+        frames.append(f"{path}:{frame.pc.line}")
+        if path == "__main__.py":
+            break
+    return frames
+
+
 def _mark_secret(value: struct_pb2.Value) -> None:
     """Wraps an output the way the engine does for `additionalSecretOutputs`."""
     inner = struct_pb2.Value()
@@ -139,7 +163,7 @@ def _run(stack: str, project: str, config, project_dir: Path) -> Plan:
     # A new loop per run: tasks of an earlier run must never be pumped by this one.
     asyncio.set_event_loop(asyncio.new_event_loop())
     region = config.values.get("aws:region", "ap-southeast-2")
-    monitor = CapturingMonitor(AwsMocks(region=region))
+    monitor = CapturingMonitor(AwsMocks(region=region), project_dir)
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     pulumi_mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
     if str(project_dir) not in sys.path:

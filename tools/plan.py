@@ -3,6 +3,8 @@
 python -m tools.plan STACK [--stack-file PATH] [--json PATH] [--policy] [--k8s-dir DIR]   (tools/k8s_export.py)
 python -m tools.plan --compare STACK_A STACK_B
 python -m tools.plan diff OLD.json NEW.json [--markdown]   (tools/diff.py)
+python -m tools.plan STACK --timeline [--timeline-json FILE]   (tools/timeline.py)
+python -m tools.plan diff OLD.json NEW.json --timeline [--timeline-json FILE]
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ def _descendant_count(plan: Plan, resource: PlannedResource) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["diff"]:
+        if "--timeline" in argv or any(a.startswith("--timeline-json") for a in argv):
+            from .timeline_report import diff_main as timeline_diff_main
+
+            return timeline_diff_main(argv[1:])
         from .diff import main as diff_main
 
         return diff_main(argv[1:])
@@ -72,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--diagram", type=Path, metavar="FILE.svg", help="draw the architecture as SVG (tools/diagram.py)")
     parser.add_argument("--mermaid", type=Path, metavar="FILE.md", help="draw the architecture as Mermaid for PR comments")
     parser.add_argument("--k8s-dir", type=Path, metavar="DIR", help="write each Kubernetes object as YAML (tools/k8s_export.py)")
+    parser.add_argument("--timeline", action="store_true", help="estimate a first `pulumi up`: wall time, floor, critical path")
+    parser.add_argument("--timeline-json", type=Path, metavar="FILE", help="write that estimate as JSON (tools/timeline.py)")
     args = parser.parse_args(argv)
 
     try:
@@ -100,6 +108,15 @@ def main(argv: list[str] | None = None) -> int:
         from .diagram import write_diagrams
 
         write_diagrams(plan, svg=args.diagram, mermaid=args.mermaid)
+    if args.timeline or args.timeline_json:
+        from .timeline import first_deploy
+        from .timeline_report import render_text, to_json
+
+        estimate = first_deploy(plan)
+        if args.timeline:
+            sys.stdout.write("\n" + render_text(estimate))
+        if args.timeline_json:
+            args.timeline_json.write_text(to_json(estimate))
     status = 0
     if args.policy:
         from .policy_report import evaluate

@@ -21,12 +21,20 @@ class PlannedResource:
     name: str
     parent: str
     inputs: dict[str, Any]
+    # Every resource it waits for (inputs and depends_on), components expanded to their children.
     dependencies: list[str] = field(default_factory=list)
+    # input -> the resources whose outputs that input carries
+    propertyDependencies: dict[str, list[str]] = field(default_factory=dict)
     protect: bool = False
     retainOnDelete: bool = False
     ignoreChanges: list[str] = field(default_factory=list)
     provider: str = ""
     custom: bool = True
+    # A component implemented by a provider (eks:index:Cluster): one node whose children are opaque.
+    remote: bool = False
+    providers: list[str] = field(default_factory=list)
+    # Where the program registers it: project `file:line` frames, innermost first.
+    source: list[str] = field(default_factory=list)
 
     @property
     def is_component(self) -> bool:

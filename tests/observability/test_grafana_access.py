@@ -46,7 +46,8 @@ def test_a_target_group_binding_puts_the_grafana_pods_in_it(any_plan):
     spec = binding.inputs["spec"]
     assert spec["serviceRef"] == {"name": "kube-prometheus-stack-grafana", "port": 80} and spec["targetType"] == "ip"
     assert any_plan.one("aws:lb/targetGroup:TargetGroup", "edge-grafana-tg").urn in binding.dependencies
-    assert any_plan.named("monitoring-kube-prometheus-stack").urn in binding.dependencies
+    # A TargetGroupBinding is a CRD the load balancer controller chart installs.
+    assert any_plan.one("kubernetes:helm.sh/v3:Release", "eks-controllers-aws-load-balancer-controller").urn in binding.dependencies
     assert grafana_values(any_plan)["service"] == {"type": "ClusterIP", "port": 80}
 
 

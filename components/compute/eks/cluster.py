@@ -225,7 +225,11 @@ class KubernetesPlatform(pulumi.ComponentResource):
             opts=child,
         )
         self.controllers = controllers
-        # Charts and objects that need DNS, the CSI drivers, the LB controller or External Secrets wait for these.
+        # Charts that need only nodes, DNS and the CSI drivers (monitoring, runners) wait for these: each
+        # of these add-ons waits for every node group. Waiting for the controllers too would put their
+        # releases on the critical path of every first deploy for nothing.
+        self.nodes_ready: list[pulumi.Resource] = list(after_nodes)
+        # Objects that also need the LB controller (TargetGroupBinding) or External Secrets wait for these.
         self.addons_ready: list[pulumi.Resource] = [*after_nodes, *controllers.releases.values(), controllers.secret_store]
         self.secret_store_name = SECRET_STORE_NAME
         self.runner_node_selector = RUNNERS.node_selector
