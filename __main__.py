@@ -19,6 +19,7 @@ from components.observability.alert_topic import AlertTopic, AlertTopicArgs
 from components.security.audit import Audit, AuditArgs
 from components.security.ci_identity import Identity, IdentityArgs
 from components.settings import load_settings
+from components.shared.adoption import adopt
 from components.shared.provider import account_id, aws_provider
 from k8s.network_policies import NetworkContext
 from k8s.observability import Observability, ObservabilityArgs, cronjob_schedules, service_scrapes
@@ -26,6 +27,8 @@ from k8s.runners import Runners, RunnersArgs
 from k8s.workloads import KubernetesApps, KubernetesAppsArgs
 
 settings = load_settings()
+# Resources the stack adopts from elsewhere get Pulumi's `import` option (ohmycoins:adoption).
+adoption = adopt(settings.adoption)
 provider = aws_provider(settings)
 on_aws = pulumi.ResourceOptions(providers=[provider])
 account = account_id(provider)
@@ -58,7 +61,13 @@ firewall = Firewall(
 
 app_secrets = AppSecrets(
     "app-secrets",
-    AppSecretsArgs(settings=settings.secrets, credentials=settings.credentials, name_prefix=settings.prefix, kms_key_arn=key.arn),
+    AppSecretsArgs(
+        settings=settings.secrets,
+        credentials=settings.credentials,
+        name_prefix=settings.prefix,
+        kms_key_arn=key.arn,
+        carried_over=settings.carried_over_secrets,
+    ),
     opts=on_aws,
 )
 
@@ -72,6 +81,8 @@ database = Database(
         security_group_id=firewall.database_security_group_id,
         kms_key_arn=key.arn,
         protect=protect,
+        master_password=settings.secret("databaseMasterPassword"),
+        secret_recovery_window_days=settings.secrets.recovery_window_days,
     ),
     opts=on_aws,
 )
@@ -383,3 +394,5 @@ if alarms.dashboard_name is not None:
     pulumi.export("dashboardName", alarms.dashboard_name)
 if runners is not None:
     pulumi.export("runnerScaleSets", runners.scale_set_names)
+
+adoption.check_complete()

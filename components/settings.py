@@ -18,10 +18,19 @@ from pydantic import ValidationError
 from components.compute.apps_settings import AppsSettings, production_problems
 from components.compute.eks.eks_settings import EksSettings
 from components.compute.eks.runners_settings import RunnerSettings, runner_fit_problems
-from components.data.app_secrets_settings import CREDENTIALS_AREA, SecretsSettings, check_secret_area, present_values
+from components.data.app_secrets_settings import (
+    CARRIED_OVER_AREA,
+    CARRIED_OVER_KEYS,
+    CREDENTIALS_AREA,
+    THIRD_PARTY_KEYS,
+    SecretsSettings,
+    check_secret_area,
+    present_values,
+)
 from components.data.cache_settings import CacheSettings
-from components.data.database_settings import DatabaseSettings
+from components.data.database_settings import DatabaseSettings, master_password_problem
 from components.data.kms_settings import KmsSettings
+from components.data.storage_key import key_region
 from components.edge.edge_settings import EdgeSettings
 from components.network.firewall_settings import FirewallSettings
 from components.network.vpc_settings import NetworkSettings
@@ -30,6 +39,7 @@ from components.observability.alerts_settings import AlertsSettings
 from components.observability.monitoring_settings import MonitoringSettings
 from components.security.audit_settings import AuditSettings
 from components.security.ci_settings import CiSettings
+from components.shared.adoption_settings import AdoptionSettings
 from components.shared.general_settings import NAME_PREFIX_MAX, GeneralSettings
 from components.shared.settings_model import Model, Path, Problem, check_aws_name
 
@@ -53,7 +63,12 @@ AREAS: dict[str, type[Model]] = {
     "secrets": SecretsSettings,
     "database": DatabaseSettings,
     "cache": CacheSettings,
+    "adoption": AdoptionSettings,
 }
+# Areas a stack may leave out entirely (their defaults then apply).
+OPTIONAL_AREAS = frozenset({"adoption"})
+# The secure areas: their values never enter a model, a message or a plain input.
+SECURE_AREAS = {CREDENTIALS_AREA: THIRD_PARTY_KEYS, CARRIED_OVER_AREA: CARRIED_OVER_KEYS}
 
 
 class SettingsError(pulumi.RunError):
@@ -72,6 +87,7 @@ SECRET_KEYS: dict[str, str] = {
     "runnersGithubAppPrivateKey": "the GitHub App private key (PEM) the CI runner scale sets register with",
     "alertmanagerSlackWebhookUrl": "the Slack incoming-webhook URL Alertmanager posts to (with monitoring.slackChannel)",
     "alertmanagerSmtpPassword": "the SMTP password Alertmanager sends email with (with monitoring.smtp.username)",
+    "databaseMasterPassword": "the existing master password of an adopted database (with database.masterPasswordSource: stack-secret)",
 }
 
 
@@ -98,8 +114,11 @@ class Settings:
     secrets: SecretsSettings
     database: DatabaseSettings
     cache: CacheSettings
+    adoption: AdoptionSettings
     # Third-party credentials from the secure area `ohmycoins:credentials`: app-secret key -> secret value.
     credentials: Mapping[str, pulumi.Output[str]]
+    # Existing app-secret values from the secure area `ohmycoins:appSecretValues`: app-secret key -> secret value.
+    carried_over_secrets: Mapping[str, pulumi.Output[str]]
 
     @property
     def prefix(self) -> str:
@@ -180,6 +199,32 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
         problems.append((key_path("apps", ("platform",)), "is eks, but ohmycoins:eks.enabled is false"))
 
     problems += _observability_problems(parsed)
+    problems += _data_problems(parsed, region)
+    return problems
+
+
+def _data_problems(parsed: dict[str, Model], region: str) -> list[tuple[str, str]]:
+    """Existing storage keys must be in the stack's region; a carried-over master password must be set and valid."""
+    database, cache = parsed["database"], parsed["cache"]
+    assert isinstance(database, DatabaseSettings) and isinstance(cache, CacheSettings)
+    problems: list[tuple[str, str]] = []
+    for area, model in (("database", database), ("cache", cache)):
+        key_in = key_region(model.encryption_key)
+        if key_in is not None and key_in != region:
+            problems.append(
+                (key_path(area, ("encryptionKey",)), f"the key is in {key_in}; a data store can only use a key of its region {region}")
+            )
+    if database.master_password_source == "stack-secret":
+        key = f"{PROJECT}:databaseMasterPassword"
+        if key not in _configured_keys():
+            problems.append(
+                (
+                    key_path("database", ("masterPasswordSource",)),
+                    f"is stack-secret: set the password with `pulumi config set --secret {key}`",
+                )
+            )
+        elif (reason := master_password_problem(str(runtime_config.get_config(key)))) is not None:
+            problems.append((key, reason))
     return problems
 
 
@@ -220,7 +265,7 @@ def load_settings() -> Settings:
             if not runtime_config.is_config_secret(key):
                 problems.append((key, "is a secret: set it with `pulumi config set --secret`"))
             continue
-        if namespace == PROJECT and area not in AREAS and area != CREDENTIALS_AREA:
+        if namespace == PROJECT and area not in AREAS and area not in SECURE_AREAS:
             problems.append((key, f"unknown setting; known areas are {', '.join(sorted(AREAS))}"))
 
     region = pulumi.Config("aws").get("region")
@@ -234,6 +279,8 @@ def load_settings() -> Settings:
         except pulumi.ConfigTypeError:
             problems.append((f"{PROJECT}:{area}", "must be an object of settings"))
             continue
+        if raw is None and area in OPTIONAL_AREAS:
+            raw = {}
         if raw is None:
             problems.append((f"{PROJECT}:{area}", "required setting is missing"))
             continue
@@ -251,16 +298,25 @@ def load_settings() -> Settings:
             continue
         problems += [(key_path(area, p.path), p.reason) for p in parsed[area].problems()]
 
-    # The one secure area: its values never enter a model, a message or a plain input.
-    credentials_key = f"{PROJECT}:{CREDENTIALS_AREA}"
-    raw_credentials = runtime_config.get_config(credentials_key)
-    credential_problems = check_secret_area(raw_credentials, runtime_config.is_config_secret(credentials_key))
-    problems += [(key_path(CREDENTIALS_AREA, p.path), p.reason) for p in credential_problems]
+    secure: dict[str, object] = {}
+    for area, keys in SECURE_AREAS.items():
+        full_key = f"{PROJECT}:{area}"
+        secure[area] = runtime_config.get_config(full_key)
+        area_problems = check_secret_area(secure[area], runtime_config.is_config_secret(full_key), keys, area)
+        problems += [(key_path(area, p.path), p.reason) for p in area_problems]
 
     if not problems:
         problems += cross_area_problems(parsed, stack=stack, region=str(region))
 
     if problems:
         raise SettingsError(stack, problems)
-    credentials = {name: pulumi.Output.secret(value) for name, value in present_values(raw_credentials).items()}
-    return Settings(project=PROJECT, stack=stack, region=str(region), credentials=credentials, **parsed)  # type: ignore[arg-type]
+    credentials = {name: pulumi.Output.secret(value) for name, value in present_values(secure[CREDENTIALS_AREA], THIRD_PARTY_KEYS).items()}
+    carried = {name: pulumi.Output.secret(value) for name, value in present_values(secure[CARRIED_OVER_AREA], CARRIED_OVER_KEYS).items()}
+    return Settings(
+        project=PROJECT,
+        stack=stack,
+        region=str(region),
+        credentials=credentials,
+        carried_over_secrets=carried,
+        **parsed,  # type: ignore[arg-type]
+    )

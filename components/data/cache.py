@@ -11,6 +11,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.data.cache_settings import CacheSettings
+from components.data.storage_key import storage_key_arn
 from components.network.firewall import REDIS_PORT
 
 # ElastiCache accepts printable ASCII in an AUTH token except space, '"', '/' and '@'; these
@@ -50,7 +51,7 @@ class Cache(pulumi.ComponentResource):
 
         subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
-            name=group_id,
+            name=settings.subnet_group_name or group_id,
             description="Private data subnets: no route to or from the internet",
             subnet_ids=list(args.subnet_ids),
             tags={"Name": group_id},
@@ -117,9 +118,9 @@ class Cache(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[args.security_group_id],
             at_rest_encryption_enabled=True,
-            kms_key_id=args.kms_key_arn,
+            kms_key_id=storage_key_arn(settings.encryption_key, args.kms_key_arn),
             transit_encryption_enabled=True,
-            transit_encryption_mode="required",
+            transit_encryption_mode=settings.transit_encryption,
             auth_token=token.result,
             auth_token_update_strategy="ROTATE",
             automatic_failover_enabled=settings.automatic_failover,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.database_settings import DatabaseSettings
+from components.data.storage_key import storage_key_arn
 from components.network.firewall import POSTGRES_PORT
 from components.shared.iam_documents import service_trust
 
@@ -39,6 +41,9 @@ class DatabaseArgs:
     security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     protect: bool
+    # The existing master password (secure config), for `masterPasswordSource: stack-secret`.
+    master_password: pulumi.Input[str] | None = None
+    secret_recovery_window_days: int = 0
 
 
 class Database(pulumi.ComponentResource):
@@ -61,10 +66,11 @@ class Database(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         identifier = f"{args.name_prefix}-postgres"
         tags = {"Name": identifier}
+        storage_key = storage_key_arn(settings.encryption_key, args.kms_key_arn)
 
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
-            name=f"{args.name_prefix}-postgres",
+            name=settings.subnet_group_name or f"{args.name_prefix}-postgres",
             description="Private data subnets: no route to or from the internet",
             subnet_ids=list(args.subnet_ids),
             tags=tags,
@@ -92,6 +98,7 @@ class Database(pulumi.ComponentResource):
             for export in LOG_EXPORTS
         ]
         monitoring_role = self._monitoring_role(name, args) if settings.monitoring_interval_seconds else None
+        password, stack_secret_arn = self._master_password(name, identifier, args)
 
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=log_groups)
         instance = aws.rds.Instance(
@@ -103,9 +110,7 @@ class Database(pulumi.ComponentResource):
             port=POSTGRES_PORT,
             db_name=settings.database_name,
             username=settings.master_username,
-            # RDS generates the password and keeps it in Secrets Manager, encrypted with our key.
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.kms_key_arn,
+            **password,
             iam_database_authentication_enabled=True,
             db_subnet_group_name=subnet_group.name,
             vpc_security_group_ids=[args.security_group_id],
@@ -116,7 +121,7 @@ class Database(pulumi.ComponentResource):
             allocated_storage=settings.allocated_storage_gb,
             max_allocated_storage=settings.max_allocated_storage_gb,
             storage_encrypted=True,
-            kms_key_id=args.kms_key_arn,
+            kms_key_id=storage_key,
             auto_minor_version_upgrade=True,
             allow_major_version_upgrade=False,
             backup_retention_period=settings.backup_retention_days,
@@ -154,7 +159,8 @@ class Database(pulumi.ComponentResource):
                 storage_type="gp3",
                 max_allocated_storage=settings.max_allocated_storage_gb,
                 storage_encrypted=True,
-                kms_key_id=args.kms_key_arn,
+                # A replica in the source's region is encrypted with the source's key.
+                kms_key_id=storage_key,
                 iam_database_authentication_enabled=True,
                 auto_minor_version_upgrade=True,
                 copy_tags_to_snapshot=True,
@@ -183,7 +189,9 @@ class Database(pulumi.ComponentResource):
         self.instance_identifier = instance.identifier
         self.instance_arn = instance.arn
         self.resource_id = instance.resource_id
-        self.master_secret_arn = instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        self.master_secret_arn = (
+            stack_secret_arn if stack_secret_arn is not None else instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        )
         self.register_outputs(
             {
                 "address": self.address,
@@ -194,6 +202,32 @@ class Database(pulumi.ComponentResource):
                 "replica_address": self.replica_address,
             }
         )
+
+    def _master_password(self, name: str, identifier: str, args: DatabaseArgs) -> tuple[dict[str, pulumi.Input], pulumi.Output[str] | None]:
+        """The instance's password inputs, and with `stack-secret` the ARN of the secret workloads read it from."""
+        if args.settings.master_password_source == "rds-managed":
+            # RDS generates the password and keeps it in Secrets Manager, encrypted with our key.
+            return {"manage_master_user_password": True, "master_user_secret_kms_key_id": args.kms_key_arn}, None
+        if args.master_password is None:
+            raise ValueError("masterPasswordSource is stack-secret, but no master password was given")
+        child = pulumi.ResourceOptions(parent=self)
+        secret = aws.secretsmanager.Secret(
+            f"{name}-master-secret",
+            name=f"{identifier}-master",
+            description=f"Master user of the RDS instance {identifier} (JSON keys username, password); managed by Pulumi",
+            kms_key_id=args.kms_key_arn,
+            recovery_window_in_days=args.secret_recovery_window_days,
+            tags={"Name": f"{identifier}-master"},
+            opts=child,
+        )
+        # The same JSON keys as an RDS-managed master secret, so consumers read either the same way.
+        document = pulumi.Output.all(args.settings.master_username, args.master_password).apply(
+            lambda values: json.dumps({"username": values[0], "password": values[1]})
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-master-secret-value", secret_id=secret.id, secret_string=pulumi.Output.secret(document), opts=child
+        )
+        return {"password": pulumi.Output.secret(args.master_password)}, secret.arn
 
     def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role:
         trust = pulumi.Output.from_input(args.account_id).apply(lambda account: service_trust("monitoring.rds.amazonaws.com", account))
