@@ -5,55 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
 from components.data.database_settings import master_password_problem
 from components.data.storage_key import check_encryption_key, key_region
-from tests.conftest import stack_config
+from tests.adopting_stack import EXISTING_KEY, PLACEHOLDER
 from tests.stack_edits import set_setting
-from tools import mocks
-from tools.engine import run_stack
-from tools.plan_model import Plan
 
-PLACEHOLDER = {"secure": "v1:REPLACE-WITH-PULUMI-CONFIG-SET-SECRET"}
-KEY = "arn:aws:kms:ap-southeast-2:123456789012:key/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
+KEY = EXISTING_KEY
 
 
-def adopted_data_tier(config: dict) -> None:
-    """Staging as an adopting stack describes a data tier that Terraform built."""
-    config["ohmycoins:database"].update(
-        subnetGroupName="legacy-db-subnets", encryptionKey=KEY, masterPasswordSource="stack-secret", masterUsername="postgres"
-    )
-    config["ohmycoins:databaseMasterPassword"] = PLACEHOLDER
-    config["ohmycoins:cache"].update(subnetGroupName="legacy-cache-subnets", encryptionKey="aws-managed", transitEncryption="preferred")
-    config["ohmycoins:appSecretValues"] = {"encryptionKey": PLACEHOLDER, "secretKey": PLACEHOLDER}
-
-
-@pytest.fixture(scope="module")
-def adopted(tmp_path_factory, request) -> tuple[Plan, dict[str, str]]:
-    """The plan, and the secret strings written to Secrets Manager (read where the mocks receive them, before masking)."""
-    config = stack_config("staging")
-    adopted_data_tier(config)
-    path = tmp_path_factory.mktemp("adopted-data") / "Pulumi.staging.yaml"
-    path.write_text(yaml.safe_dump({"config": config}))
-    written: dict[str, str] = {}
-    original = mocks.AwsMocks.new_resource
-
-    def recording(self, args):
-        if args.typ == "aws:secretsmanager/secretVersion:SecretVersion":
-            value = args.inputs["secretString"]
-            # A secret input arrives wrapped: {<signature>: <secret sig>, "value": ...}.
-            written[args.name] = value["value"] if isinstance(value, dict) else value
-        return original(self, args)
-
-    patch = pytest.MonkeyPatch()
-    patch.setattr(mocks.AwsMocks, "new_resource", recording)
-    request.addfinalizer(patch.undo)
-    return run_stack("staging", path), written
-
-
-def test_the_database_keeps_its_key_subnet_group_and_password(adopted):
-    plan, written = adopted
+def test_the_database_keeps_its_key_subnet_group_and_password(adopting_plan):
+    plan, written = adopting_plan
     db = plan.one("aws:rds/instance:Instance")
     assert db.inputs["kmsKeyId"] == KEY
     assert db.inputs["dbSubnetGroupName"] == "legacy-db-subnets"
@@ -67,18 +29,22 @@ def test_the_database_keeps_its_key_subnet_group_and_password(adopted):
         "username": "postgres",
         "password": "offline-secret:ohmycoins:databaseMasterPassword",
     }
+    # ...and the tasks' execution role may read exactly that secret.
+    statements = json.loads(plan.named("ecs-execution-policy").inputs["policy"])["Statement"]
+    readable = {plan.references.get(r) for s in statements if "secretsmanager:GetSecretValue" in s["Action"] for r in s["Resource"]}
+    assert "database-master-secret" in readable
 
 
-def test_the_cache_keeps_the_aws_managed_key_and_its_subnet_group_and_accepts_tls_beside_plaintext(adopted):
-    plan, _ = adopted
+def test_the_cache_keeps_the_aws_managed_key_and_its_subnet_group_and_accepts_tls_beside_plaintext(adopting_plan):
+    plan, _ = adopting_plan
     group = plan.one("aws:elasticache/replicationGroup:ReplicationGroup")
     assert "kmsKeyId" not in group.inputs
     assert group.inputs["subnetGroupName"] == "legacy-cache-subnets"
     assert (group.inputs["transitEncryptionEnabled"], group.inputs["transitEncryptionMode"]) == (True, "preferred")
 
 
-def test_carried_over_values_replace_the_generated_ones(adopted):
-    plan, written = adopted
+def test_carried_over_values_replace_the_generated_ones(adopting_plan):
+    plan, written = adopting_plan
     document = json.loads(written["app-secrets-secret-value"])
     assert document["ENCRYPTION_KEY"] == "offline-secret:ohmycoins:appSecretValues.encryptionKey"
     assert document["SECRET_KEY"] == "offline-secret:ohmycoins:appSecretValues.secretKey"

@@ -128,14 +128,8 @@ def test_management_ranges_reach_the_database_port_only(staging_extras):
     assert not any(peer == "10.50.0.0/16" for *_, peer in cache_rules)
 
 
-def test_adopted_groups_keep_the_name_and_description_they_were_created_with(plan_variant):
-    def adopt_two(config):
-        config["ohmycoins:firewall"]["groups"] = {
-            "app": {"name": "ohmycoins-staging-ecs-sg", "description": "Security group for ECS tasks"},
-            "database": {"name": "ohmycoins-staging-rds-sg", "description": "Security group for RDS PostgreSQL"},
-        }
-
-    plan = plan_variant("staging", adopt_two)
+def test_adopted_groups_keep_the_name_and_description_they_were_created_with(adopting_plan):
+    plan, _ = adopting_plan
     groups = {g.name: (g.inputs["name"], g.inputs["description"]) for g in plan.all(SECURITY_GROUP) if g.name.startswith("firewall-")}
     assert groups == {
         "firewall-alb": ("ohmycoins-staging-alb", "Application load balancer: HTTP and HTTPS from the internet"),

@@ -193,11 +193,23 @@ def import_id(instance: Instance) -> str:
     return IMPORT_IDS.get(instance.type, lambda i: i.get("id") or "")(instance)
 
 
+KNOWN_TYPES = frozenset(NAMED) | frozenset(LEFT_REASONS) | frozenset(HANDED_OFF_REASONS) | MUST_ADOPT
+
+
+def check_known_types(state: TerraformState) -> None:
+    """Refuses, before anything is planned, a state holding a type this tool has no rule for."""
+    for instance in state.instances:
+        if instance.type not in KNOWN_TYPES:
+            raise AdoptionRefused(
+                f"{instance.address}: this tool does not know what becomes of a {instance.type}; no resource of the program matches it"
+            )
+
+
 def fates(state: TerraformState, plan: Plan, derived: Derived) -> list[Fate]:
     """Every managed instance's fate; raises AdoptionRefused for one the tool cannot place."""
+    check_known_types(state)
     matcher = Matcher(state, plan, derived)
     matcher.run()
-    known = set(NAMED) | set(LEFT_REASONS) | set(HANDED_OFF_REASONS) | MUST_ADOPT | {"aws_route", "aws_route_table_association"}
     result: list[Fate] = []
     for instance in state.instances:
         name = matcher.matched.get(instance.address)
@@ -211,10 +223,6 @@ def fates(state: TerraformState, plan: Plan, derived: Derived) -> list[Fate]:
         elif instance.type in MUST_ADOPT:
             raise AdoptionRefused(
                 f"{instance.address}: no resource of the program matches it, and it cannot be left behind ({_why_must(instance)})"
-            )
-        elif instance.type not in known:
-            raise AdoptionRefused(
-                f"{instance.address}: this tool does not know what becomes of a {instance.type}; no resource of the program matches it"
             )
         elif _handed_off(instance, matcher):
             result.append(Fate(instance.address, instance.type, HANDED_OFF, reason=HANDED_OFF_REASONS[instance.type]))

@@ -272,9 +272,11 @@ def _after(stack: str) -> list[str]:
         "`ohmycoins:databaseMasterPassword`: RDS generates a new password in its own secret, the update redeploys the workloads "
         "to read it from there (new connections fail for the minutes in between: do it in a quiet hour), and the stack's "
         "copy of the old password (`<identifier>-master`) is deleted.",
-        "5. The stack's own keys: storage keys cannot change in place. In a maintenance window, snapshot the database, copy "
-        "the snapshot with the stack's key, restore it, and adopt the restored instance (set `encryptionKey: stack`); the "
-        "same for the cache with a snapshot restored into a new replication group. Each is its own change and runbook.",
+        "5. The stack's own keys: storage keys cannot change in place. In a maintenance window, one store at a time: "
+        "stop the writers, snapshot, copy the snapshot with the stack's key, rename the live instance, restore the copy "
+        "under the original identifier, make the stack forget the old instance (`pulumi state unprotect`, `pulumi state "
+        "delete`), adopt the restored one with `encryptionKey: stack`, and delete the old one once the new one is verified "
+        '(README, "After the adoption"). Each is its own reviewed change.',
         "",
     ]
 

@@ -19,7 +19,7 @@ from .changes import differences
 from .commands import handoff_script, secret_script
 from .derive import PROJECT, derive
 from .fates import ADOPT, Fate
-from .match import fates, outside_state_imports
+from .match import check_known_types, fates, outside_state_imports
 from .report import Adoption, render_json, render_markdown
 from .tfstate import AdoptionRefused, TerraformState, read_state
 
@@ -47,6 +47,7 @@ def adopt(
     general = config.get(f"{PROJECT}:general") or {}
     prefix = general.get("namePrefix") or f"{PROJECT}-{stack}"
     check_environment(state, prefix, general.get("environment", stack))
+    check_known_types(state)
 
     derived = derive(state, config, prefix)
     with tempfile.TemporaryDirectory(prefix=".adopt-", dir=_existing_parent(out_dir)) as work:

@@ -75,7 +75,7 @@ def test_a_state_of_another_environment_is_refused(tmp_path):
     )
 
 
-def test_a_resource_the_tool_cannot_place_is_named(tmp_path):
+def test_a_resource_the_tool_cannot_place_is_named_before_anything_is_planned(tmp_path):
     state = staging_state()
     state["resources"].append(
         {
