@@ -7,15 +7,14 @@ environment) are not in it: the platforms pass those as plain environment variab
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_random as random
 
 from components.data.app_secrets_settings import THIRD_PARTY_KEYS, SecretsSettings
+from components.data.json_secret import json_secret
 
 GENERATED_KEYS = ("SECRET_KEY", "ENCRYPTION_KEY", "FIRST_SUPERUSER_PASSWORD")
 # Every key the secret can hold; `AppSecrets.keys` says which ones a stack actually has.
@@ -50,7 +49,6 @@ class AppSecrets(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("ohmycoins:secrets:AppSecrets", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         unknown = sorted(set(args.credentials) - set(APP_SECRET_KEYS))
         if unknown:
             raise ValueError(f"credentials {unknown} are not keys of the app secret")
@@ -66,19 +64,16 @@ class AppSecrets(pulumi.ComponentResource):
             **args.credentials,
         }
         self.keys = sorted(values)
-        document = pulumi.Output.secret(pulumi.Output.all(**values).apply(lambda v: json.dumps(v, sort_keys=True)))
-
         self.secret_name = f"{args.name_prefix}-app-secrets"
-        secret = aws.secretsmanager.Secret(
+        secret = json_secret(
             f"{name}-secret",
             name=self.secret_name,
             description="Oh My Coins application secrets (JSON); managed by Pulumi, edits outside Pulumi are overwritten",
-            kms_key_id=args.kms_key_arn,
-            recovery_window_in_days=args.settings.recovery_window_days,
-            tags={"Name": self.secret_name},
-            opts=child,
+            values=values,
+            kms_key_arn=args.kms_key_arn,
+            recovery_window_days=args.settings.recovery_window_days,
+            parent=self,
         )
-        aws.secretsmanager.SecretVersion(f"{name}-secret-value", secret_id=secret.id, secret_string=document, opts=child)
         self.secret_arn = secret.arn
         self.register_outputs({"secret_arn": self.secret_arn, "secret_name": self.secret_name, "keys": self.keys})
 

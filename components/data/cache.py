@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.data.cache_settings import CacheSettings
+from components.data.json_secret import json_secret
 from components.data.storage_key import storage_key_arn
 from components.network.firewall import REDIS_PORT
 
@@ -77,20 +77,14 @@ class Cache(pulumi.ComponentResource):
             min_numeric=2,
             opts=child,
         )
-        secret = aws.secretsmanager.Secret(
+        secret = json_secret(
             f"{name}-auth-secret",
             name=f"{group_id}-auth",
             description=f"AUTH token of the Redis replication group {group_id} (JSON key {AUTH_SECRET_KEY}); managed by Pulumi",
-            kms_key_id=args.kms_key_arn,
-            recovery_window_in_days=args.secret_recovery_window_days,
-            tags={"Name": f"{group_id}-auth"},
-            opts=child,
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-auth-secret-value",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.secret(token.result.apply(lambda value: json.dumps({AUTH_SECRET_KEY: value}))),
-            opts=child,
+            values={AUTH_SECRET_KEY: token.result},
+            kms_key_arn=args.kms_key_arn,
+            recovery_window_days=args.secret_recovery_window_days,
+            parent=self,
         )
 
         log_groups = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.database_settings import DatabaseSettings
+from components.data.json_secret import json_secret
 from components.data.storage_key import storage_key_arn
 from components.network.firewall import POSTGRES_PORT
 from components.shared.iam_documents import service_trust
@@ -210,22 +210,15 @@ class Database(pulumi.ComponentResource):
             return {"manage_master_user_password": True, "master_user_secret_kms_key_id": args.kms_key_arn}, None
         if args.master_password is None:
             raise ValueError("masterPasswordSource is stack-secret, but no master password was given")
-        child = pulumi.ResourceOptions(parent=self)
-        secret = aws.secretsmanager.Secret(
+        # The same JSON keys as an RDS-managed master secret, so consumers read either the same way.
+        secret = json_secret(
             f"{name}-master-secret",
             name=f"{identifier}-master",
             description=f"Master user of the RDS instance {identifier} (JSON keys username, password); managed by Pulumi",
-            kms_key_id=args.kms_key_arn,
-            recovery_window_in_days=args.secret_recovery_window_days,
-            tags={"Name": f"{identifier}-master"},
-            opts=child,
-        )
-        # The same JSON keys as an RDS-managed master secret, so consumers read either the same way.
-        document = pulumi.Output.all(args.settings.master_username, args.master_password).apply(
-            lambda values: json.dumps({"username": values[0], "password": values[1]})
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-master-secret-value", secret_id=secret.id, secret_string=pulumi.Output.secret(document), opts=child
+            values={"username": args.settings.master_username, "password": args.master_password},
+            kms_key_arn=args.kms_key_arn,
+            recovery_window_days=args.secret_recovery_window_days,
+            parent=self,
         )
         return {"password": pulumi.Output.secret(args.master_password)}, secret.arn
 
