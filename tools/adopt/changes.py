@@ -59,7 +59,7 @@ ATTRIBUTE_NAMES: dict[str, dict[str, str]] = {
 }
 
 # Inputs that only steer how the provider applies a change; they are not part of the resource.
-NOT_ATTRIBUTES = frozenset({"tags", "tagsAll", "__defaults", "applyImmediately", "authTokenUpdateStrategy", "skipFinalSnapshot"})
+NOT_ATTRIBUTES = frozenset({"tags", "tagsAll", "__defaults", "applyImmediately", "authTokenUpdateStrategy"})
 
 OUTAGE = "applied in place with an outage"
 # What an in-place change does to the running system, where it is more than a quiet update.

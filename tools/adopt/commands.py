@@ -79,8 +79,17 @@ def secret_script(state: TerraformState, state_path: Path, stack: str) -> str:
         lines += [
             "# The database keeps its master password: from the local state file (Terraform set it).",
             f"jq -j {select} {state_file} | pulumi config set --secret ohmycoins:databaseMasterPassword -s {shlex.quote(stack)}",
-            "",
         ]
+        if secrets:
+            lines += [
+                "# Whether the old app secret holds the same password (prints only the verdict).",
+                f'if [ "$(jq -j {select} {state_file})" = "$(app_secret | jq -j \'.POSTGRES_PASSWORD // empty\')" ]; then',
+                "  echo 'master password: the same as the app secret POSTGRES_PASSWORD'",
+                "else",
+                "  echo 'master password: DIFFERS from the app secret POSTGRES_PASSWORD: set the current one before the preview' >&2",
+                "fi",
+            ]
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 

@@ -169,6 +169,7 @@ def _database(state: TerraformState, derived: Derived, prefix: str) -> None:
             "instance; encrypt it first (snapshot, copy the snapshot with encryption, restore) and adopt the restored instance"
         )
     settings = area(derived.config, "database")
+    committed = dict(settings)
     settings.update(
         engineVersion=str(db.get("engine_version")),
         instanceClass=db.get("instance_class"),
@@ -187,8 +188,20 @@ def _database(state: TerraformState, derived: Derived, prefix: str) -> None:
         encryptionKey=db.get("kms_key_id"),
         masterPasswordSource="rds-managed" if db.get("manage_master_user_password") else "stack-secret",
     )
-    if db.get("max_allocated_storage"):
+    allocated = int(db.get("allocated_storage") or 0)
+    if int(db.get("max_allocated_storage") or 0) > allocated:
         settings["maxAllocatedStorageGb"] = db.get("max_allocated_storage")
+    else:
+        settings["maxAllocatedStorageGb"] = max(int(committed.get("maxAllocatedStorageGb", 0)), 2 * allocated)
+        derived.notes.append(
+            f"{db.address} has no storage autoscaling; the program turns it on up to {settings['maxAllocatedStorageGb']} GiB (in place)."
+        )
+    if not db.get("backup_retention_period"):
+        settings["backupRetentionDays"] = committed.get("backupRetentionDays", 7)
+        derived.notes.append(
+            f"{db.address} keeps no automated backups; the program keeps {settings['backupRetentionDays']} days, "
+            "and switching backups on restarts the instance once (the report lists it as an outage)."
+        )
     if db.get("performance_insights_enabled"):
         settings["performanceInsightsRetentionDays"] = db.get("performance_insights_retention_period")
     if db.get("apply_immediately") is not None:

@@ -134,7 +134,9 @@ def _first_up(stack: str) -> list[str]:
         "- **Older Pulumi CLI:** an import whose inputs differ from the live resource fails (`inputs to import do not match "
         "the existing resource`) and nothing is changed for it. Use a current CLI.",
         f"- `pulumi preview -s {stack} --diff` is the authority: it must show `import` (and `update` for the listed in-place "
-        "updates) for every adopted resource and no `replace` or `delete`. Stop if it shows anything else.",
+        "updates) for every adopted resource and no `replace` or `delete`. Stop if it shows anything else. It may also show "
+        "arguments AWS does not report back (apply immediately, final snapshot settings, the password): setting those "
+        "changes nothing in AWS beyond what is listed here.",
         "- Later `pulumi up`s are ordinary, reviewed changes: remove `ohmycoins:adoption` from the stack file after the adopting "
         "update (the import ids have done their work), and do the follow-ups below one at a time.",
         "",
@@ -153,7 +155,9 @@ def _secrets_section(stack: str) -> list[str]:
         "SECRET_KEY (sessions survive), ENCRYPTION_KEY (data the app encrypted stays readable) and first superuser password. "
         "A key the live secret does not hold is removed from the stack file instead, so the program generates it.",
         "- `ohmycoins:databaseMasterPassword`: the database keeps its master password (`masterPasswordSource: stack-secret`); "
-        "the program stores it in its own secret for the workloads.",
+        "the program stores it in its own secret for the workloads, and the adopting update re-sets the instance's password "
+        "to it. The script takes it from the state (Terraform set it) and says whether the old app secret's POSTGRES_PASSWORD "
+        "agrees; if the password was changed outside Terraform, set the current one instead.",
         "- `ohmycoins:credentials.openaiApiKey` when the live secret holds one. The other required credentials "
         f"(`ohmycoins:credentials`, README) come from their issuers: `pulumi config set --secret --path ... -s {stack}`.",
         "",
