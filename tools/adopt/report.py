@@ -51,7 +51,7 @@ def summary(adoption: Adoption) -> dict[str, int]:
         "adopted unchanged": counts["adopted unchanged"],
         "adopted, tags only": counts["adopted, tags only"],
         "adopted with in-place updates": counts["adopted with in-place updates"],
-        "replaced": 0,
+        "replaced": sum(1 for f in adoption.fates if any(change["replaces"] for change in f.changes)),
         LEFT: counts[LEFT],
         HANDED_OFF: counts[HANDED_OFF],
         IGNORED: counts[IGNORED],
