@@ -105,16 +105,24 @@ def test_no_stateful_resource_is_replaced_or_deleted_and_no_secret_is_written(ad
         assert password not in content and secret_string not in content
 
 
-def test_the_live_staging_of_january_2026(adopted):
+# The live staging of January 2026 (rebuilt on 2026-01-11, the paused one too) and the earlier one.
+NETWORKS = {
+    "original-staging.tfstate": ("10.0.0.0/16", "10.0"),
+    "original-staging-paused.tfstate": ("10.0.0.0/16", "10.0"),
+    "original-staging-variant.tfstate": ("10.1.0.0/16", "10.1"),
+}
+
+
+def test_the_stack_file_describes_the_live_network_and_database(adopted):
     name, result, _ = adopted
-    if name == "original-staging-variant.tfstate":
-        pytest.skip("the earlier staging had another VPC")
-    network = yaml.safe_load(result.files["Pulumi.staging.yaml"])["config"]["ohmycoins:network"]
-    assert network["vpcCidr"] == "10.0.0.0/16"
-    assert network["publicSubnets"] == ["10.0.1.0/24", "10.0.2.0/24"]
-    assert network["privateAppSubnets"] == ["10.0.11.0/24", "10.0.12.0/24"]
-    assert network["privateDataSubnets"] == ["10.0.21.0/24", "10.0.22.0/24"]
-    database = yaml.safe_load(result.files["Pulumi.staging.yaml"])["config"]["ohmycoins:database"]
+    vpc, net = NETWORKS[name]
+    config = yaml.safe_load(result.files["Pulumi.staging.yaml"])["config"]
+    network = config["ohmycoins:network"]
+    assert network["vpcCidr"] == vpc
+    assert network["publicSubnets"] == [f"{net}.1.0/24", f"{net}.2.0/24"]
+    assert network["privateAppSubnets"] == [f"{net}.11.0/24", f"{net}.12.0/24"]
+    assert network["privateDataSubnets"] == [f"{net}.21.0/24", f"{net}.22.0/24"]
+    database = config["ohmycoins:database"]
     assert (database["masterUsername"], database["engineVersion"], database["masterPasswordSource"]) == ("postgres", "17.2", "stack-secret")
     paused = name == "original-staging-paused.tfstate"
     assert (result.adoption.plan.named("network-nat-a").importId == "") is paused
