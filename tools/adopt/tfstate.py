@@ -37,11 +37,6 @@ class Instance:
         key = json.dumps(self.index) if isinstance(self.index, str) else str(self.index)
         return f"{self.resource_address}[{key}]"
 
-    @property
-    def module_name(self) -> str:
-        """'module.vpc' -> 'vpc' (the last module of a nested path)."""
-        return self.module.rsplit(".", 1)[-1] if self.module else ""
-
     def get(self, key: str, default: Any = None) -> Any:
         return self.attributes.get(key, default)
 
