@@ -27,6 +27,7 @@ from components.security.ci_runner import DeployRunner, DeployRunnerArgs
 from components.security.permissions_boundary import PermissionsBoundary, PermissionsBoundaryArgs, bound_every_role
 from components.settings import load_settings
 from components.shared.access_logs import AccessLogBucket, AccessLogBucketArgs
+from components.shared.adoption import adopt
 from components.shared.provider import account_id, aws_provider, copy_region_provider
 from k8s.chart_values import GRAFANA_HEALTH_PATH, GRAFANA_POD_PORT
 from k8s.network_policies import NetworkContext
@@ -35,6 +36,8 @@ from k8s.runners import Runners, RunnersArgs
 from k8s.workloads import KubernetesApps, KubernetesAppsArgs
 
 settings = load_settings()
+# Resources the stack adopts from elsewhere get Pulumi's `import` option (ohmycoins:adoption).
+adoption = adopt(settings.adoption)
 provider = aws_provider(settings)
 on_aws = pulumi.ResourceOptions(providers=[provider])
 account = account_id(provider)
@@ -76,7 +79,13 @@ firewall = Firewall(
 
 app_secrets = AppSecrets(
     "app-secrets",
-    AppSecretsArgs(settings=settings.secrets, credentials=settings.credentials, name_prefix=settings.prefix, kms_key_arn=key.arn),
+    AppSecretsArgs(
+        settings=settings.secrets,
+        credentials=settings.credentials,
+        name_prefix=settings.prefix,
+        kms_key_arn=key.arn,
+        carried_over=settings.carried_over_secrets,
+    ),
     opts=on_aws,
 )
 
@@ -90,6 +99,8 @@ database = Database(
         security_group_id=firewall.database_security_group_id,
         kms_key_arn=key.arn,
         protect=protect,
+        master_password=settings.secret("databaseMasterPassword"),
+        secret_recovery_window_days=settings.secrets.recovery_window_days,
     ),
     opts=on_aws,
 )
@@ -522,3 +533,5 @@ if backups.copy_vault_arn is not None:
 if drill is not None:
     pulumi.export("restoreDrillStateMachineArn", drill.state_machine_arn)
 pulumi.export("recoveryObjectives", objectives_output(recovery_objectives(settings.database, settings.cache, settings.backup)))
+
+adoption.check_complete()

@@ -21,10 +21,20 @@ from components.compute.apps_settings import AppsSettings, production_problems
 from components.compute.eks.eks_settings import EksSettings
 from components.compute.eks.runners_settings import RunnerSettings, runner_fit_problems
 from components.compute.email_settings import EmailSettings
-from components.data.app_secrets_settings import CREDENTIALS_AREA, SecretsSettings, check_secret_area, present_values, set_command
+from components.data.app_secrets_settings import (
+    CARRIED_OVER_AREA,
+    CARRIED_OVER_KEYS,
+    CREDENTIALS_AREA,
+    THIRD_PARTY_KEYS,
+    SecretsSettings,
+    check_secret_area,
+    present_values,
+    set_command,
+)
 from components.data.cache_settings import CacheSettings
-from components.data.database_settings import DatabaseSettings
+from components.data.database_settings import DatabaseSettings, master_password_problem
 from components.data.kms_settings import KmsSettings
+from components.data.storage_key import key_region
 from components.edge.edge_settings import EdgeSettings
 from components.network.egress import egress_problems
 from components.network.firewall_settings import FirewallSettings
@@ -37,6 +47,7 @@ from components.recovery.cross_checks import recovery_problems
 from components.security.audit_settings import AuditSettings
 from components.security.ci_runner_settings import CiRunnerSettings, ci_runner_problems
 from components.security.ci_settings import CiSettings
+from components.shared.adoption_settings import AdoptionSettings
 from components.shared.bucket_settings import BucketSettings
 from components.shared.general_settings import NAME_PREFIX_MAX, GeneralSettings
 from components.shared.settings_model import Model, Path, Problem, check_aws_name
@@ -65,7 +76,12 @@ AREAS: dict[str, type[Model]] = {
     "cache": CacheSettings,
     "backup": BackupSettings,
     "buckets": BucketSettings,
+    "adoption": AdoptionSettings,
 }
+# Areas a stack may leave out entirely (their defaults then apply).
+OPTIONAL_AREAS = frozenset({"adoption"})
+# The secure areas: their values never enter a model, a message or a plain input.
+SECURE_AREAS = {CREDENTIALS_AREA: THIRD_PARTY_KEYS, CARRIED_OVER_AREA: CARRIED_OVER_KEYS}
 
 
 class SettingsError(pulumi.RunError):
@@ -85,6 +101,7 @@ SECRET_KEYS: dict[str, str] = {
     "alertmanagerSlackWebhookUrl": "the Slack incoming-webhook URL Alertmanager posts to (with monitoring.slackChannel)",
     "alertmanagerSmtpPassword": "the SMTP password Alertmanager sends email with (with monitoring.smtp.username)",
     "grafanaGithubClientSecret": "the GitHub OAuth App's client secret Grafana signs users in with (with monitoring.grafana.github)",
+    "databaseMasterPassword": "the existing master password of an adopted database (with database.masterPasswordSource: stack-secret)",
 }
 
 
@@ -115,8 +132,11 @@ class Settings:
     cache: CacheSettings
     backup: BackupSettings
     buckets: BucketSettings
+    adoption: AdoptionSettings
     # Third-party credentials from the secure area `ohmycoins:credentials`: app-secret key -> secret value.
     credentials: Mapping[str, pulumi.Output[str]]
+    # Existing app-secret values from the secure area `ohmycoins:appSecretValues`: app-secret key -> secret value.
+    carried_over_secrets: Mapping[str, pulumi.Output[str]]
 
     @property
     def prefix(self) -> str:
@@ -202,6 +222,7 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
     recovery = recovery_problems(backup, database, prefix, region, datetime.now(UTC), storage_names)
     problems += [(key_path(area, p.path), p.reason) for area, p in recovery]
     problems += _access_path_problems(parsed)
+    problems += _data_problems(parsed, region)
     return problems
 
 
@@ -212,6 +233,31 @@ def _access_path_problems(parsed: dict[str, Model]) -> list[tuple[str, str]]:
     assert isinstance(monitoring, MonitoringSettings) and isinstance(edge, EdgeSettings)
     problems = [(key_path("ciRunner", p.path), p.reason) for p in ci_runner_problems(runner, network)]
     problems += [(key_path("monitoring", p.path), p.reason) for p in grafana_problems(monitoring, edge)]
+    return problems
+
+
+def _data_problems(parsed: dict[str, Model], region: str) -> list[tuple[str, str]]:
+    """Existing storage keys must be in the stack's region; a carried-over master password must be set and valid."""
+    database, cache = parsed["database"], parsed["cache"]
+    assert isinstance(database, DatabaseSettings) and isinstance(cache, CacheSettings)
+    problems: list[tuple[str, str]] = []
+    for area, model in (("database", database), ("cache", cache)):
+        key_in = key_region(model.encryption_key)
+        if key_in is not None and key_in != region:
+            problems.append(
+                (key_path(area, ("encryptionKey",)), f"the key is in {key_in}; a data store can only use a key of its region {region}")
+            )
+    if database.master_password_source == "stack-secret":
+        key = f"{PROJECT}:databaseMasterPassword"
+        if key not in _configured_keys():
+            problems.append(
+                (
+                    key_path("database", ("masterPasswordSource",)),
+                    f"is stack-secret: set the password with `pulumi config set --secret {key}`",
+                )
+            )
+        elif (reason := master_password_problem(str(runtime_config.get_config(key)))) is not None:
+            problems.append((key, reason))
     return problems
 
 
@@ -266,7 +312,7 @@ def load_settings() -> Settings:
             if not runtime_config.is_config_secret(key):
                 problems.append((key, "is a secret: set it with `pulumi config set --secret`"))
             continue
-        if namespace == PROJECT and area not in AREAS and area != CREDENTIALS_AREA:
+        if namespace == PROJECT and area not in AREAS and area not in SECURE_AREAS:
             problems.append((key, f"unknown setting; known areas are {', '.join(sorted(AREAS))}"))
 
     region = pulumi.Config("aws").get("region")
@@ -280,6 +326,8 @@ def load_settings() -> Settings:
         except pulumi.ConfigTypeError:
             problems.append((f"{PROJECT}:{area}", "must be an object of settings"))
             continue
+        if raw is None and area in OPTIONAL_AREAS:
+            raw = {}
         if raw is None:
             problems.append((f"{PROJECT}:{area}", "required setting is missing"))
             continue
@@ -297,18 +345,27 @@ def load_settings() -> Settings:
             continue
         problems += [(key_path(area, p.path), p.reason) for p in parsed[area].problems()]
 
-    # The one secure area: its values never enter a model, a message or a plain input.
-    credentials_key = f"{PROJECT}:{CREDENTIALS_AREA}"
-    raw_credentials = runtime_config.get_config(credentials_key)
-    credential_problems = check_secret_area(raw_credentials, runtime_config.is_config_secret(credentials_key))
-    problems += [(key_path(CREDENTIALS_AREA, p.path), p.reason) for p in credential_problems]
+    secure: dict[str, object] = {}
+    for area, keys in SECURE_AREAS.items():
+        full_key = f"{PROJECT}:{area}"
+        secure[area] = runtime_config.get_config(full_key)
+        area_problems = check_secret_area(secure[area], runtime_config.is_config_secret(full_key), keys, area)
+        problems += [(key_path(area, p.path), p.reason) for p in area_problems]
 
     if not problems:
         problems += cross_area_problems(parsed, stack=stack, region=str(region))
-        problems += credential_needs(parsed, set(present_values(raw_credentials)))
+        problems += credential_needs(parsed, set(present_values(secure[CREDENTIALS_AREA], THIRD_PARTY_KEYS)))
 
     if problems:
         raise SettingsError(stack, problems)
-    credentials = {name: pulumi.Output.secret(value) for name, value in present_values(raw_credentials).items()}
+    credentials = {name: pulumi.Output.secret(value) for name, value in present_values(secure[CREDENTIALS_AREA], THIRD_PARTY_KEYS).items()}
+    carried = {name: pulumi.Output.secret(value) for name, value in present_values(secure[CARRIED_OVER_AREA], CARRIED_OVER_KEYS).items()}
     fields = {to_snake(area): model for area, model in parsed.items()}
-    return Settings(project=PROJECT, stack=stack, region=str(region), credentials=credentials, **fields)  # type: ignore[arg-type]
+    return Settings(
+        project=PROJECT,
+        stack=stack,
+        region=str(region),
+        credentials=credentials,
+        carried_over_secrets=carried,
+        **fields,  # type: ignore[arg-type]
+    )

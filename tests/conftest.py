@@ -68,6 +68,15 @@ def staging_extras(tmp_path_factory) -> Plan:
     return run_stack("staging", path)
 
 
+@pytest.fixture(scope="session")
+def adopting_plan(tmp_path_factory) -> tuple[Plan, dict[str, str]]:
+    """Staging adopting resources Terraform built (tests/adopting_stack.py), and the secret strings it writes."""
+    from tests.adopting_stack import plan_recording_secrets, write_adopting_stack
+
+    path = write_adopting_stack(stack_config("staging"), tmp_path_factory.mktemp("adopting") / "Pulumi.staging.yaml")
+    return plan_recording_secrets(path)
+
+
 @pytest.fixture
 def assert_refused(plan_variant) -> Callable[..., list[tuple[str, str]]]:
     """Plans an edited stack file and asserts the settings refuse it, naming `key` with `reason`."""

@@ -108,7 +108,7 @@ def _changed_inputs(before: PlannedResource, after: PlannedResource, old_norm, n
         for path in sorted(old_flat.keys() | new_flat.keys())
         if old_flat.get(path) != new_flat.get(path)
     }
-    for option in ("protect", "retainOnDelete"):
+    for option in ("protect", "retainOnDelete", "importId"):
         if getattr(before, option) != getattr(after, option):
             changes[f"(option) {option}"] = (getattr(before, option), getattr(after, option))
     return changes

@@ -143,6 +143,14 @@ def warnings_for_change(before: PlannedResource, after: PlannedResource, paths: 
     return warnings
 
 
+def warnings_for_import(resource: PlannedResource) -> list[str]:
+    """An import changes nothing by itself, but a stateful resource's first preview deserves a look."""
+    kind = STATEFUL_TYPES.get(resource.type)
+    if kind is None:
+        return []
+    return [f"imports an existing {kind} ({resource.importId}): `pulumi preview` must show it imported, never replaced"]
+
+
 def warnings_for_removal(resource: PlannedResource) -> list[str]:
     warnings = []
     if kind := STATEFUL_TYPES.get(resource.type):
@@ -154,7 +162,7 @@ def warnings_for_removal(resource: PlannedResource) -> list[str]:
 
 @dataclass
 class ResourceChange:
-    action: str  # "add", "remove", "modify"
+    action: str  # "add" (create), "import" (adopt an existing object), "remove", "modify"
     resource: PlannedResource
     inputs: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -187,14 +195,24 @@ def diff_plans(old: Plan, new: Plan, with_cost: bool = False) -> PlanDiff:
 
 
 def _changes(difference: ComponentDifference) -> list[ResourceChange]:
-    changes = [ResourceChange("add", r, {k: (None, v) for k, v in flatten(r.inputs).items()}) for r in difference.added]
+    changes = [
+        ResourceChange("import", r, {k: (None, v) for k, v in flatten(r.inputs).items()}, warnings_for_import(r))
+        if r.imported
+        else ResourceChange("add", r, {k: (None, v) for k, v in flatten(r.inputs).items()})
+        for r in difference.added
+    ]
     changes += [ResourceChange("remove", r, warnings=warnings_for_removal(r)) for r in difference.removed]
     for before, after, inputs in difference.changed:
-        changes.append(ResourceChange("modify", after, inputs, warnings_for_change(before, after, list(inputs))))
-    return sorted(changes, key=lambda c: ({"remove": 0, "modify": 1, "add": 2}[c.action], c.resource.type, c.resource.name))
+        if after.imported and after.importId != before.importId:
+            # Adopted instead of created: its inputs are checked against the live object, not the old plan.
+            changes.append(ResourceChange("import", after, inputs, warnings_for_import(after)))
+        else:
+            changes.append(ResourceChange("modify", after, inputs, warnings_for_change(before, after, list(inputs))))
+    return sorted(changes, key=lambda c: (ORDER[c.action], c.resource.type, c.resource.name))
 
 
-SYMBOL = {"add": "+", "remove": "-", "modify": "~"}
+ORDER = {"remove": 0, "modify": 1, "import": 2, "add": 3}
+SYMBOL = {"add": "+", "import": "=", "remove": "-", "modify": "~"}
 # Shown for modified resources, but not listed for every added one: the same on each.
 QUIET_INPUTS = frozenset({"tags", "tagsAll", "__defaults"})
 VALUE_WIDTH = 120
@@ -206,7 +224,8 @@ def _value(value: Any) -> str:
 
 
 def summary_line(diff: PlanDiff) -> str:
-    line = f"{diff.count('add')} to add, {diff.count('modify')} to change, {diff.count('remove')} to delete"
+    imports = f", {diff.count('import')} to import" if diff.count("import") else ""
+    line = f"{diff.count('add')} to add{imports}, {diff.count('modify')} to change, {diff.count('remove')} to delete"
     if diff.monthly:
         before, after = diff.monthly
         line += f"; monthly cost ${before:,.2f} -> ${after:,.2f} ({after - before:+,.2f})"
@@ -230,6 +249,13 @@ def render_text(diff: PlanDiff) -> str:
 
 
 def _input_lines(change: ResourceChange) -> list[str]:
+    if change.action == "import":
+        lines = [f"      import id: {change.resource.importId}"]
+        for path, (a, b) in change.inputs.items():
+            if top_input(path) in QUIET_INPUTS or path == "(option) importId":
+                continue
+            lines.append(f"      {path}: {_value(a)} -> {_value(b)}" if a is not None else f"      {path}: {_value(b)}")
+        return lines
     if change.action == "modify":
         return [f"      {path}: {_value(a)} -> {_value(b)}" for path, (a, b) in change.inputs.items()]
     if change.action == "add":
@@ -258,13 +284,30 @@ def render_markdown(diff: PlanDiff) -> str:
                 for index, (path, (a, b)) in enumerate(change.inputs.items()):
                     prefix = head if index == 0 else "| | | |"
                     lines.append(f"{prefix} `{path}` | {_cell(a)} | {_cell(b)} |")
+            elif change.action == "import":
+                lines.append(f"{head} import id | | {_cell(change.resource.importId)} |")
             else:
                 lines.append(f"{head} | | |")
             for w in change.warnings:
                 lines.append(f"| ⚠️ | | | {w} | | |")
         lines.append("")
-        if added := [line for change in changes if change.action == "add" for line in [f"+ {change.resource.name}", *_input_lines(change)]]:
-            lines += ["<details><summary>inputs of the added resources</summary>", "", "```", *added, "```", "", "</details>", ""]
+        added = [
+            line
+            for change in changes
+            if change.action in ("add", "import")
+            for line in [f"{SYMBOL[change.action]} {change.resource.name}", *_input_lines(change)]
+        ]
+        if added:
+            lines += [
+                "<details><summary>inputs of the added and imported resources</summary>",
+                "",
+                "```",
+                *added,
+                "```",
+                "",
+                "</details>",
+                "",
+            ]
     return "\n".join(lines) + "\n"
 
 

@@ -42,6 +42,8 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         self.project_dir = project_dir
         self.captured: list[PlannedResource] = []
         self.leaks: list[str] = []
+        # id or ARN -> logical name, of every custom resource registered.
+        self.references: dict[str, str] = {}
 
     # Resource references make the mock runtime resolve resources across event loops
     # ("attached to a different loop") or hang; plain ids and URNs are what the mocks need.
@@ -90,8 +92,14 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
                 # A component waits for the providers it is given; its children wait for it.
                 providers=sorted({ref.rsplit("::", 1)[0] for ref in request.providers.values()}),
                 source=_project_frames(request.stackTrace, self.project_dir),
+                importId=request.importId,
             )
         )
+        if request.custom and response.id:
+            self.references[response.id] = request.name
+            arn = response.object.fields.get("arn")
+            if arn is not None and arn.WhichOneof("kind") == "string_value":
+                self.references[arn.string_value] = request.name
         for key in request.additionalSecretOutputs:
             if key in response.object.fields:
                 _mark_secret(response.object.fields[key])
@@ -176,7 +184,13 @@ def _run(stack: str, project: str, config, project_dir: Path) -> Plan:
         asyncio.get_event_loop().close()
     if monitor.leaks:
         raise SecretLeak("secret values reached non-secret places: " + ", ".join(sorted(monitor.leaks)))
-    return Plan(stack=stack, project=project, resources=sorted(monitor.captured, key=lambda r: r.urn), outputs=outputs)
+    return Plan(
+        stack=stack,
+        project=project,
+        resources=sorted(monitor.captured, key=lambda r: r.urn),
+        outputs=outputs,
+        references=monitor.references,
+    )
 
 
 async def _resolve_outputs(exports: dict[str, Any], monitor: CapturingMonitor) -> dict[str, Any]:

@@ -138,7 +138,10 @@ class AwsMocks(Mocks):
             return remote(RemoteContext(self.region, ACCOUNT_ID, self.nested_resources), args) if remote else ("", {})
         digest = _digest(f"{args.typ}::{args.name}", 17)
         prefix = ID_PREFIX.get(args.typ)
-        if args.typ in RECOVERY_ID_FORMAT:
+        if args.resource_id:
+            # An imported resource keeps the id it is imported by, as it does in AWS.
+            resource_id = args.resource_id
+        elif args.typ in RECOVERY_ID_FORMAT:
             resource_id = RECOVERY_ID_FORMAT[args.typ](args.name)
         elif prefix is None:
             resource_id = f"{args.name}-{digest[:7]}"
@@ -155,6 +158,12 @@ class AwsMocks(Mocks):
         special = OUTPUTS.get(args.typ)
         if special is not None:
             state.update(special(ctx))
+        if resource_id.startswith("arn:"):
+            # Imported by ARN (load balancers, listeners, secrets): that ARN is the resource's.
+            state["arn"] = resource_id
+            if "arnSuffix" in state:
+                # ELB's suffix: the resource part, without `loadbalancer/` for load balancers.
+                state["arnSuffix"] = resource_id.split(":", 5)[5].removeprefix("loadbalancer/")
         return resource_id, state
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:

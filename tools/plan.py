@@ -22,9 +22,15 @@ from .plan_model import Plan, PlannedResource
 NAMES_SHOWN = 4
 
 
+IMPORT_MARK = "[import]"
+
+
 def render_tree(plan: Plan) -> str:
+    """The resources by component; resources the stack adopts are marked [import]."""
     components = [r for r in plan.resources if r.is_component]
-    lines = [f"Plan of stack '{plan.stack}' (project {plan.project}): {len(plan.resources)} resources, {len(components)} components", ""]
+    imported = sum(1 for r in plan.resources if r.imported)
+    count = f"{len(plan.resources)} resources" + (f" ({imported} to import)" if imported else "")
+    lines = [f"Plan of stack '{plan.stack}' (project {plan.project}): {count}, {len(components)} components", ""]
     top = [r for r in plan.resources if r.parent not in {x.urn for x in plan.resources}]
     for resource in sorted(top, key=lambda r: (r.is_component, r.type, r.name)):
         lines += _render_node(plan, resource, depth=0)
@@ -37,21 +43,30 @@ def render_tree(plan: Plan) -> str:
 def _render_node(plan: Plan, resource: PlannedResource, depth: int) -> list[str]:
     indent = "  " * depth
     if not resource.is_component:
-        return [f"{indent}{resource.type}  {resource.name}"]
+        return [f"{indent}{resource.type}  {_label(resource)}"]
     children = plan.children(resource)
     total = _descendant_count(plan, resource)
     lines = [f"{indent}{resource.type}  {resource.name}  ({total} resources)"]
-    by_type: dict[str, list[str]] = {}
+    by_type: dict[str, list[PlannedResource]] = {}
     for child in children:
         if not child.is_component:
-            by_type.setdefault(child.type, []).append(child.name)
-    for type_, names in sorted(by_type.items()):
+            by_type.setdefault(child.type, []).append(child)
+    for type_, members in sorted(by_type.items()):
+        # Imported ones first, so the mark is never hidden behind "+N".
+        members = sorted(members, key=lambda r: not r.imported)
+        imported = sum(1 for r in members if r.imported)
+        names = [_label(r) for r in members]
         shown = ", ".join(names[:NAMES_SHOWN]) + (f", ... +{len(names) - NAMES_SHOWN}" if len(names) > NAMES_SHOWN else "")
-        lines.append(f"{indent}  {len(names):>3} x {type_}  {shown}")
+        marks = f" ({imported} imported)" if imported else ""
+        lines.append(f"{indent}  {len(names):>3} x {type_}{marks}  {shown}")
     for child in children:
         if child.is_component:
             lines += _render_node(plan, child, depth + 1)
     return lines
+
+
+def _label(resource: PlannedResource) -> str:
+    return f"{resource.name} {IMPORT_MARK}" if resource.imported else resource.name
 
 
 def _descendant_count(plan: Plan, resource: PlannedResource) -> int:

@@ -35,10 +35,16 @@ class PlannedResource:
     providers: list[str] = field(default_factory=list)
     # Where the program registers it: project `file:line` frames, innermost first.
     source: list[str] = field(default_factory=list)
+    # The id Pulumi imports this resource by (`import` option); empty when it is created.
+    importId: str = ""
 
     @property
     def is_component(self) -> bool:
         return not self.custom and not self.type.startswith("pulumi:providers:")
+
+    @property
+    def imported(self) -> bool:
+        return bool(self.importId)
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,9 @@ class Plan:
     project: str
     resources: list[PlannedResource]
     outputs: dict[str, Any]
+    # Id or ARN -> the logical name of the resource the offline run gave it (not in the JSON: the
+    # values are the mocks' own, only good for saying which resource an input refers to).
+    references: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> str:
         """Byte-for-byte deterministic: resources sorted by URN, keys sorted."""

@@ -7,15 +7,14 @@ environment) are not in it: the platforms pass those as plain environment variab
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_random as random
 
 from components.data.app_secrets_settings import THIRD_PARTY_KEYS, SecretsSettings
+from components.data.json_secret import json_secret
 
 GENERATED_KEYS = ("SECRET_KEY", "ENCRYPTION_KEY", "FIRST_SUPERUSER_PASSWORD")
 # Every key the secret can hold; `AppSecrets.keys` says which ones a stack actually has.
@@ -36,6 +35,9 @@ class AppSecretsArgs:
     credentials: Mapping[str, pulumi.Output[str]]
     name_prefix: str
     kms_key_arn: pulumi.Input[str]
+    # Values an existing deployment already uses (secure config `ohmycoins:appSecretValues`), kept
+    # instead of generated ones: app-secret key -> secret value.
+    carried_over: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
 
 
 class AppSecrets(pulumi.ComponentResource):
@@ -47,47 +49,54 @@ class AppSecrets(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("ohmycoins:secrets:AppSecrets", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         unknown = sorted(set(args.credentials) - set(APP_SECRET_KEYS))
         if unknown:
             raise ValueError(f"credentials {unknown} are not keys of the app secret")
 
-        # JWT signing key of the backend: 64 characters from 62 symbols is about 380 bits.
-        secret_key = random.RandomPassword(f"{name}-secret-key", length=64, special=False, opts=child)
-        # The key that encrypts users' exchange credentials in the database (Fernet: 32 random bytes).
-        encryption_key = random.RandomBytes(f"{name}-encryption-key", length=32, opts=child)
-        superuser_password = random.RandomPassword(
-            f"{name}-first-superuser-password",
-            length=32,
-            special=True,
-            override_special=PASSWORD_SPECIALS,
-            min_lower=2,
-            min_upper=2,
-            min_numeric=2,
-            min_special=2,
-            opts=child,
-        )
+        not_generated = sorted(set(args.carried_over) - set(GENERATED_KEYS))
+        if not_generated:
+            raise ValueError(f"carried-over values {not_generated} are not generated keys of the app secret")
 
         values: dict[str, pulumi.Input[str]] = {
-            "SECRET_KEY": secret_key.result,
-            "ENCRYPTION_KEY": encryption_key.base64.apply(fernet_key),
+            **self._generated(name, skip=set(args.carried_over)),
+            **args.carried_over,
             "FIRST_SUPERUSER": args.settings.first_superuser,
-            "FIRST_SUPERUSER_PASSWORD": superuser_password.result,
             **args.credentials,
         }
         self.keys = sorted(values)
-        document = pulumi.Output.secret(pulumi.Output.all(**values).apply(lambda v: json.dumps(v, sort_keys=True)))
-
         self.secret_name = f"{args.name_prefix}-app-secrets"
-        secret = aws.secretsmanager.Secret(
+        secret = json_secret(
             f"{name}-secret",
             name=self.secret_name,
             description="Oh My Coins application secrets (JSON); managed by Pulumi, edits outside Pulumi are overwritten",
-            kms_key_id=args.kms_key_arn,
-            recovery_window_in_days=args.settings.recovery_window_days,
-            tags={"Name": self.secret_name},
-            opts=child,
+            values=values,
+            kms_key_arn=args.kms_key_arn,
+            recovery_window_days=args.settings.recovery_window_days,
+            parent=self,
         )
-        aws.secretsmanager.SecretVersion(f"{name}-secret-value", secret_id=secret.id, secret_string=document, opts=child)
         self.secret_arn = secret.arn
         self.register_outputs({"secret_arn": self.secret_arn, "secret_name": self.secret_name, "keys": self.keys})
+
+    def _generated(self, name: str, skip: set[str]) -> dict[str, pulumi.Output[str]]:
+        """The generated values, except those carried over (no generator exists for them)."""
+        child = pulumi.ResourceOptions(parent=self)
+        values: dict[str, pulumi.Output[str]] = {}
+        if "SECRET_KEY" not in skip:
+            # JWT signing key of the backend: 64 characters from 62 symbols is about 380 bits.
+            values["SECRET_KEY"] = random.RandomPassword(f"{name}-secret-key", length=64, special=False, opts=child).result
+        if "ENCRYPTION_KEY" not in skip:
+            # The key that encrypts users' exchange credentials in the database (Fernet: 32 random bytes).
+            values["ENCRYPTION_KEY"] = random.RandomBytes(f"{name}-encryption-key", length=32, opts=child).base64.apply(fernet_key)
+        if "FIRST_SUPERUSER_PASSWORD" not in skip:
+            values["FIRST_SUPERUSER_PASSWORD"] = random.RandomPassword(
+                f"{name}-first-superuser-password",
+                length=32,
+                special=True,
+                override_special=PASSWORD_SPECIALS,
+                min_lower=2,
+                min_upper=2,
+                min_numeric=2,
+                min_special=2,
+                opts=child,
+            ).result
+        return values

@@ -17,13 +17,16 @@ from pydantic import field_validator
 from components.shared.settings_model import Model, Path, Problem
 
 CREDENTIALS_AREA = "credentials"
+# Values an existing deployment already uses, kept instead of generated ones (see README "Adoption").
+CARRIED_OVER_AREA = "appSecretValues"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class ThirdPartyKey:
-    """One credential issued by someone else: its stack-config key and its key in the app secret."""
+    """One secret value the stack supplies (a credential issued by someone else, or a value carried
+    over from an existing deployment): its stack-config key and its key in the app secret."""
 
     config_key: str
     env_name: str
@@ -43,16 +46,26 @@ THIRD_PARTY_KEYS: tuple[ThirdPartyKey, ...] = (
     ThirdPartyKey("sentryDsn", "SENTRY_DSN", False, "error reporting of the backend, agents and collectors (Sentry DSN)"),
 )
 
+# Generated values an existing deployment has its own of: keeping them keeps data the app encrypted
+# readable (ENCRYPTION_KEY), sessions alive (SECRET_KEY) and the admin's password.
+CARRIED_OVER_KEYS: tuple[ThirdPartyKey, ...] = (
+    ThirdPartyKey("secretKey", "SECRET_KEY", False, "the existing JWT signing key"),
+    ThirdPartyKey("encryptionKey", "ENCRYPTION_KEY", False, "the existing Fernet key of data the app encrypted"),
+    ThirdPartyKey("firstSuperuserPassword", "FIRST_SUPERUSER_PASSWORD", False, "the existing first superuser's password"),
+)
+
 # Keys that only make sense together: either all present or none.
 _PAIRS = (("smtpUser", "smtpPassword"),)
 
 
-def set_command(config_key: str) -> str:
-    return f"pulumi config set --secret --path 'ohmycoins:{CREDENTIALS_AREA}.{config_key}' <value>"
+def set_command(config_key: str, area: str = CREDENTIALS_AREA) -> str:
+    return f"pulumi config set --secret --path 'ohmycoins:{area}.{config_key}' <value>"
 
 
-def check_secret_area(raw: Any, is_secret: bool) -> list[Problem]:
-    """Problems of the secure area, with paths inside it; values are never put into a message."""
+def check_secret_area(
+    raw: Any, is_secret: bool, keys: tuple[ThirdPartyKey, ...] = THIRD_PARTY_KEYS, area: str = CREDENTIALS_AREA
+) -> list[Problem]:
+    """Problems of a secure area, with paths inside it; values are never put into a message."""
     if raw is None:
         raw = {}
     elif not is_secret:
@@ -65,34 +78,37 @@ def check_secret_area(raw: Any, is_secret: bool) -> list[Problem]:
             return [Problem((), "must be an object of secure values")]
     if not isinstance(raw, dict):
         return [Problem((), "must be an object of secure values")]
-    known = {key.config_key: key for key in THIRD_PARTY_KEYS}
+    known = {key.config_key: key for key in keys}
     problems: list[Problem] = []
     for name in sorted(raw):
         if name not in known:
             problems.append(Problem((name,), f"unknown secret; known ones are {', '.join(sorted(known))}"))
-    for key in THIRD_PARTY_KEYS:
+    for key in keys:
         path: Path = (key.config_key,)
         value = raw.get(key.config_key)
         if value is None:
             if key.required:
-                problems.append(Problem(path, f"required secret is missing ({key.purpose}); set it with `{set_command(key.config_key)}`"))
+                command = set_command(key.config_key, area)
+                problems.append(Problem(path, f"required secret is missing ({key.purpose}); set it with `{command}`"))
         elif not isinstance(value, str):
             problems.append(Problem(path, "must be a single string value"))
         elif not value.strip():
             problems.append(Problem(path, "is empty; remove it if it is optional, or set a real value"))
     for first, second in _PAIRS:
+        if first not in known:
+            continue
         if (raw.get(first) is None) != (raw.get(second) is None):
             missing = second if raw.get(second) is None else first
             problems.append(Problem((missing,), f"{first} and {second} go together; set both or neither"))
     return problems
 
 
-def present_values(raw: Any) -> dict[str, str]:
-    """Env name -> value of every third-party key the (already checked) area holds."""
+def present_values(raw: Any, keys: tuple[ThirdPartyKey, ...] = THIRD_PARTY_KEYS) -> dict[str, str]:
+    """Env name -> value of every key of `keys` the (already checked) area holds."""
     if isinstance(raw, str):
         raw = json.loads(raw)
     raw = raw or {}
-    return {key.env_name: raw[key.config_key] for key in THIRD_PARTY_KEYS if raw.get(key.config_key) is not None}
+    return {key.env_name: raw[key.config_key] for key in keys if raw.get(key.config_key) is not None}
 
 
 class SecretsSettings(Model):

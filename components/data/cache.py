@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +10,8 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.data.cache_settings import CacheSettings
+from components.data.json_secret import json_secret
+from components.data.storage_key import storage_key_arn
 from components.network.firewall import REDIS_PORT
 
 # ElastiCache accepts printable ASCII in an AUTH token except space, '"', '/' and '@'; these
@@ -57,7 +58,7 @@ class Cache(pulumi.ComponentResource):
 
         subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
-            name=base_id,
+            name=settings.subnet_group_name or base_id,
             description="Private data subnets: no route to or from the internet",
             subnet_ids=list(args.subnet_ids),
             tags={"Name": base_id},
@@ -83,20 +84,14 @@ class Cache(pulumi.ComponentResource):
             min_numeric=2,
             opts=child,
         )
-        secret = aws.secretsmanager.Secret(
+        secret = json_secret(
             f"{name}-auth-secret",
             name=f"{base_id}-auth",
             description=f"AUTH token of the Redis replication group {base_id} (JSON key {AUTH_SECRET_KEY}); managed by Pulumi",
-            kms_key_id=args.kms_key_arn,
-            recovery_window_in_days=args.secret_recovery_window_days,
-            tags={"Name": f"{base_id}-auth"},
-            opts=child,
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-auth-secret-value",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.secret(token.result.apply(lambda value: json.dumps({AUTH_SECRET_KEY: value}))),
-            opts=child,
+            values={AUTH_SECRET_KEY: token.result},
+            kms_key_arn=args.kms_key_arn,
+            recovery_window_days=args.secret_recovery_window_days,
+            parent=self,
         )
 
         log_groups = {
@@ -124,9 +119,9 @@ class Cache(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[args.security_group_id],
             at_rest_encryption_enabled=True,
-            kms_key_id=args.kms_key_arn,
+            kms_key_id=storage_key_arn(settings.encryption_key, args.kms_key_arn),
             transit_encryption_enabled=True,
-            transit_encryption_mode="required",
+            transit_encryption_mode=settings.transit_encryption,
             auth_token=token.result,
             auth_token_update_strategy="ROTATE",
             automatic_failover_enabled=settings.automatic_failover,

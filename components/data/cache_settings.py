@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
 from components.data.maintenance_windows import daily_and_weekly_overlap, daily_window, weekly_window
 from components.data.restore_settings import CacheRestore, restore_label
+from components.data.storage_key import STACK_KEY, check_encryption_key
 from components.shared.settings_model import Model, Problem, check_log_retention
 
 _REDIS_VERSION = re.compile(r"^7\.\d+$")
 _NODE_TYPE = re.compile(r"^cache\.[a-z0-9-]+\.[a-z0-9]+$")
+# CreateCacheSubnetGroup: up to 255 letters, digits or hyphens; ElastiCache stores it lowercase, so
+# an uppercase name would show as a difference on every preview.
+_SUBNET_GROUP_NAME = re.compile(r"^[a-z0-9-]{1,255}$")
 
 
 def redis_parameter_family(engine_version: str) -> str:
@@ -35,6 +39,12 @@ def _redis_7(version: str) -> str:
 def _node_type(value: str) -> str:
     if not _NODE_TYPE.match(value):
         raise ValueError(f"'{value}' is not an ElastiCache node type like cache.t3.small")
+    return value
+
+
+def _subnet_group_name(value: str) -> str:
+    if not _SUBNET_GROUP_NAME.match(value):
+        raise ValueError(f"'{value}' is not a cache subnet group name: up to 255 lowercase letters, digits or hyphens")
     return value
 
 
@@ -64,6 +74,13 @@ class CacheSettings(Model):
     apply_immediately: bool
     # Create the replication group from an ElastiCache snapshot (README "Restoring the cache").
     restore_from: CacheRestore | None = None
+    # The cache subnet group's name (default `<prefix>-redis`); changing it replaces the group.
+    subnet_group_name: Annotated[str, AfterValidator(_subnet_group_name)] | None = None
+    # At-rest encryption key: `stack`, `aws-managed` or a key ARN; fixed at creation (a change replaces the group).
+    encryption_key: Annotated[str, AfterValidator(check_encryption_key)] = STACK_KEY
+    # `required`: TLS only. `preferred` accepts TLS and plaintext: the step AWS needs between a
+    # group without TLS and `required` (the policy pack flags it until the next step).
+    transit_encryption: Literal["required", "preferred"] = "required"
 
     @property
     def parameter_family(self) -> str:
@@ -99,4 +116,6 @@ class CacheSettings(Model):
             problems.append(Problem(("multiAz",), "production keeps its replica in another AZ"))
         if self.snapshot_retention_days < 1:
             problems.append(Problem(("snapshotRetentionDays",), "production keeps daily snapshots (at least 1 day)"))
+        if self.transit_encryption != "required":
+            problems.append(Problem(("transitEncryption",), "production accepts TLS connections only: use 'required'"))
         return problems

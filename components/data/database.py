@@ -9,8 +9,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.database_settings import DatabaseSettings, database_identifier
+from components.data.json_secret import json_secret
 from components.data.maintenance_windows import rotation_schedule
 from components.data.restore_settings import DatabaseRestore
+from components.data.storage_key import storage_key_arn
 from components.network.firewall import POSTGRES_PORT
 from components.shared.iam_documents import service_trust
 
@@ -58,6 +60,9 @@ class DatabaseArgs:
     security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     protect: bool
+    # The existing master password (secure config), for `masterPasswordSource: stack-secret`.
+    master_password: pulumi.Input[str] | None = None
+    secret_recovery_window_days: int = 0
 
 
 class Database(pulumi.ComponentResource):
@@ -82,10 +87,11 @@ class Database(pulumi.ComponentResource):
         restore = settings.restore_from
         identifier = database_identifier(args.name_prefix, restore)
         tags = {"Name": identifier}
+        storage_key = storage_key_arn(settings.encryption_key, args.kms_key_arn)
 
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
-            name=f"{args.name_prefix}-postgres",
+            name=settings.subnet_group_name or f"{args.name_prefix}-postgres",
             description="Private data subnets: no route to or from the internet",
             subnet_ids=list(args.subnet_ids),
             tags=tags,
@@ -114,6 +120,7 @@ class Database(pulumi.ComponentResource):
             for export in LOG_EXPORTS
         ]
         monitoring_role = self._monitoring_role(name, args) if settings.monitoring_interval_seconds else None
+        password, stack_secret_arn = self._master_password(name, identifier, args)
 
         # Where stateful resources are protected, an instance replaced by a restore stays in AWS
         # (retainOnDelete) instead of being deleted; see README "Restoring the database".
@@ -129,9 +136,7 @@ class Database(pulumi.ComponentResource):
             port=POSTGRES_PORT,
             **created_empty,
             **restore_arguments(restore),
-            # RDS generates the password and keeps it in Secrets Manager, encrypted with our key.
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.kms_key_arn,
+            **password,
             iam_database_authentication_enabled=True,
             db_subnet_group_name=subnet_group.name,
             vpc_security_group_ids=[args.security_group_id],
@@ -142,7 +147,7 @@ class Database(pulumi.ComponentResource):
             allocated_storage=settings.allocated_storage_gb,
             max_allocated_storage=settings.max_allocated_storage_gb,
             storage_encrypted=True,
-            kms_key_id=args.kms_key_arn,
+            kms_key_id=storage_key,
             auto_minor_version_upgrade=True,
             allow_major_version_upgrade=False,
             backup_retention_period=settings.backup_retention_days,
@@ -165,18 +170,19 @@ class Database(pulumi.ComponentResource):
             opts=stateful,
         )
 
-        # RDS rotates the password it manages (every 7 days unless told otherwise). Rotating inside the
-        # maintenance window puts the restart of its readers (components/compute/ecs/rollover.py, the
-        # Reloader on EKS) in the hour when a short blip is expected anyway.
-        schedule, duration = rotation_schedule(settings.maintenance_window)
-        aws.secretsmanager.SecretRotation(
-            f"{name}-password-rotation",
-            secret_id=instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn),
-            rotation_rules={"schedule_expression": schedule, "duration": duration},
-            # The first rotation waits for the window too, instead of happening during `pulumi up`.
-            rotate_immediately=False,
-            opts=child,
-        )
+        if stack_secret_arn is None:
+            # RDS rotates the password it manages (every 7 days unless told otherwise). Rotating inside the
+            # maintenance window puts the restart of its readers (components/compute/ecs/rollover.py, the
+            # Reloader on EKS) in the hour when a short blip is expected anyway.
+            schedule, duration = rotation_schedule(settings.maintenance_window)
+            aws.secretsmanager.SecretRotation(
+                f"{name}-password-rotation",
+                secret_id=instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn),
+                rotation_rules={"schedule_expression": schedule, "duration": duration},
+                # The first rotation waits for the window too, instead of happening during `pulumi up`.
+                rotate_immediately=False,
+                opts=child,
+            )
 
         self.address = instance.address
         self.endpoint = instance.endpoint
@@ -186,7 +192,9 @@ class Database(pulumi.ComponentResource):
         self.instance_identifier = instance.identifier
         self.instance_arn = instance.arn
         self.resource_id = instance.resource_id
-        self.master_secret_arn = instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        self.master_secret_arn = (
+            stack_secret_arn if stack_secret_arn is not None else instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        )
         self.subnet_group_name = subnet_group.name
         self.parameter_group_name = parameter_group.name
         self.register_outputs(
@@ -198,6 +206,25 @@ class Database(pulumi.ComponentResource):
                 "master_secret_arn": self.master_secret_arn,
             }
         )
+
+    def _master_password(self, name: str, identifier: str, args: DatabaseArgs) -> tuple[dict[str, pulumi.Input], pulumi.Output[str] | None]:
+        """The instance's password inputs, and with `stack-secret` the ARN of the secret workloads read it from."""
+        if args.settings.master_password_source == "rds-managed":
+            # RDS generates the password and keeps it in Secrets Manager, encrypted with our key.
+            return {"manage_master_user_password": True, "master_user_secret_kms_key_id": args.kms_key_arn}, None
+        if args.master_password is None:
+            raise ValueError("masterPasswordSource is stack-secret, but no master password was given")
+        # The same JSON keys as an RDS-managed master secret, so consumers read either the same way.
+        secret = json_secret(
+            f"{name}-master-secret",
+            name=f"{identifier}-master",
+            description=f"Master user of the RDS instance {identifier} (JSON keys username, password); managed by Pulumi",
+            values={"username": args.settings.master_username, "password": args.master_password},
+            kms_key_arn=args.kms_key_arn,
+            recovery_window_days=args.secret_recovery_window_days,
+            parent=self,
+        )
+        return {"password": pulumi.Output.secret(args.master_password)}, secret.arn
 
     def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role:
         trust = pulumi.Output.from_input(args.account_id).apply(lambda account: service_trust("monitoring.rds.amazonaws.com", account))

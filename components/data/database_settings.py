@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from components.data.maintenance_windows import daily_and_weekly_overlap, daily_window, weekly_window
 from components.data.restore_settings import DatabaseRestore, restore_label
+from components.data.storage_key import STACK_KEY, check_encryption_key
 from components.shared.settings_model import Model, Problem, check_log_retention
 
 _POSTGRES_VERSION = re.compile(r"^17(\.\d+)?$")
@@ -22,6 +23,10 @@ READ_REPLICA_REFUSAL = (
     "(RDS User Guide, 'Limitations for Secrets Manager integration'), and this program always lets RDS own that password; "
     "remove the setting"
 )
+# CreateDBSubnetGroup: up to 255 letters, digits, periods, underscores, spaces or hyphens; not "default".
+_SUBNET_GROUP_NAME = re.compile(r"^[A-Za-z0-9._ -]{1,255}$")
+# RDS for PostgreSQL master passwords: 8-128 printable ASCII characters except '/', '"', '@' and space.
+_PASSWORD_FORBIDDEN = set('/"@ ')
 
 
 def postgres_parameter_family(engine_version: str) -> str:
@@ -39,6 +44,21 @@ def _postgres_17(version: str) -> str:
     if not _POSTGRES_VERSION.match(version):
         raise ValueError(f"'{version}' is not PostgreSQL 17: use '17' (any 17 minor, upgraded by AWS) or '17.N'")
     return version
+
+
+def master_password_problem(password: str) -> str | None:
+    """Why RDS would refuse this master password, without repeating it; None when it is acceptable."""
+    if not 8 <= len(password) <= 128:
+        return f"is {len(password)} characters long; RDS for PostgreSQL needs 8 to 128"
+    if any(char in _PASSWORD_FORBIDDEN or not 33 <= ord(char) <= 126 for char in password):
+        return "holds a character RDS refuses: only printable ASCII without '/', '\"', '@' or spaces"
+    return None
+
+
+def _subnet_group_name(value: str) -> str:
+    if not _SUBNET_GROUP_NAME.match(value) or value.lower() == "default":
+        raise ValueError(f"'{value}' is not a DB subnet group name: up to 255 letters, digits, '.', '_', ' ' or '-', and not 'default'")
+    return value
 
 
 def _instance_class(value: str) -> str:
@@ -92,6 +112,16 @@ class DatabaseSettings(Model):
     read_replica_instance_class: InstanceClass | None = None
     # Create the instance from a snapshot or a point in time (README "Restoring the database").
     restore_from: DatabaseRestore | None = None
+    # The DB subnet group's name (default `<prefix>-postgres`). An instance cannot move to another
+    # subnet group in the same VPC, so a stack adopting an instance names the group it is in.
+    subnet_group_name: Annotated[str, AfterValidator(_subnet_group_name)] | None = None
+    # Storage encryption key: `stack` (the stack's key), `aws-managed` (aws/rds) or a key ARN.
+    # RDS fixes it at creation: changing it replaces the instance (see README "Adoption").
+    encryption_key: Annotated[str, AfterValidator(check_encryption_key)] = STACK_KEY
+    # `rds-managed`: RDS generates the master password and keeps it in its own secret.
+    # `stack-secret`: the instance keeps an existing password, given as the secure setting
+    # `ohmycoins:databaseMasterPassword` and kept in the stack's secret `<identifier>-master`.
+    master_password_source: Literal["rds-managed", "stack-secret"] = "rds-managed"
 
     @field_validator("database_name", "master_username")
     @classmethod

@@ -11,7 +11,7 @@ from typing import TypeVar
 import pulumi
 import pulumi_aws as aws
 
-from components.network.firewall_settings import FirewallSettings
+from components.network.firewall_settings import FirewallSettings, GroupRole
 
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
@@ -154,11 +154,13 @@ class Firewall(pulumi.ComponentResource):
             for port in sorted(set(ports))
         ]
 
-    def _group(self, role: str, description: str, closed_egress: bool = False) -> aws.ec2.SecurityGroup:
+    def _group(self, role: GroupRole, description: str, closed_egress: bool = False) -> aws.ec2.SecurityGroup:
+        # An adopted group keeps the name and description it was created with.
+        identity = self._args.settings.groups.get(role)
         return aws.ec2.SecurityGroup(
             f"{self._name}-{role}",
-            name=f"{self._args.name_prefix}-{role}",
-            description=description,
+            name=identity.name if identity else f"{self._args.name_prefix}-{role}",
+            description=identity.description if identity else description,
             vpc_id=self._args.vpc_id,
             egress=[] if closed_egress else None,
             tags={"Name": f"{self._args.name_prefix}-{role}-sg"},

@@ -131,3 +131,35 @@ def test_management_ranges_reach_the_database_port_only(staging_extras):
     assert ("tcp", 5432, 5432, "10.50.0.0/16") in rules
     cache_rules = {describe(rule, names) for rule in rules_of(staging_extras, INGRESS, ids["cache"])}
     assert not any(peer == "10.50.0.0/16" for *_, peer in cache_rules)
+
+
+def test_adopted_groups_keep_the_name_and_description_they_were_created_with(adopting_plan):
+    plan, _ = adopting_plan
+    groups = {g.name: (g.inputs["name"], g.inputs["description"]) for g in plan.all(SECURITY_GROUP) if g.name.startswith("firewall-")}
+    assert groups == {
+        "firewall-alb": ("ohmycoins-staging-alb", "Application load balancer: HTTP and HTTPS from the internet"),
+        "firewall-app": ("ohmycoins-staging-ecs-sg", "Security group for ECS tasks"),
+        "firewall-cache": ("ohmycoins-staging-cache", "Redis: from the application tier only"),
+        "firewall-database": ("ohmycoins-staging-rds-sg", "Security group for RDS PostgreSQL"),
+    }
+
+
+@pytest.mark.parametrize(
+    "groups, key, reason",
+    [
+        ({"app": {"name": "sg-legacy", "description": "x"}}, "ohmycoins:firewall.groups.app.name", "must not be empty or start with 'sg-'"),
+        (
+            {"app": {"name": "legacy", "description": "tabs\tare not allowed"}},
+            "ohmycoins:firewall.groups.app.description",
+            "not valid for a VPC",
+        ),
+        (
+            {"web": {"name": "legacy", "description": "x"}},
+            "ohmycoins:firewall.groups.web",
+            "Input should be 'alb', 'app', 'database' or 'cache'",
+        ),
+        ({"cache": {"name": "x" * 256, "description": "x"}}, "ohmycoins:firewall.groups.cache.name", "up to 255"),
+    ],
+)
+def test_group_names_and_descriptions_ec2_refuses_are_refused(assert_refused, groups, key, reason):
+    assert_refused("staging", lambda config: config["ohmycoins:firewall"].update(groups=groups), key, reason)
