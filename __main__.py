@@ -7,6 +7,7 @@ from components.compute.eks.cluster import KubernetesPlatform, KubernetesPlatfor
 from components.compute.file_system import SharedFileSystem, SharedFileSystemArgs
 from components.compute.registry import ContainerRegistry, ContainerRegistryArgs, image_references
 from components.compute.workloads import IMAGES, RuntimeContext, routed, routed_ports, service_ports
+from components.observability.budget import Budget, BudgetArgs
 from components.data.app_secrets import AppSecrets, AppSecretsArgs
 from components.data.cache import Cache, CacheArgs
 from components.data.database import Database, DatabaseArgs
@@ -19,6 +20,7 @@ from components.observability.alert_topic import AlertTopic, AlertTopicArgs
 from components.security.audit import Audit, AuditArgs
 from components.security.ci_identity import Identity, IdentityArgs
 from components.settings import load_settings
+from components.shared.pause import pause_protection
 from components.shared.provider import account_id, aws_provider
 from k8s.network_policies import NetworkContext
 from k8s.observability import Observability, ObservabilityArgs, cronjob_schedules, service_scrapes
@@ -30,6 +32,10 @@ provider = aws_provider(settings)
 on_aws = pulumi.ResourceOptions(providers=[provider])
 account = account_id(provider)
 protect = settings.general.protect_stateful_resources
+# Paused: minimum monthly cost, every byte of data kept (README "Pause and resume").
+paused = settings.general.paused
+# What a pause deletes after snapshotting it (cache, cluster, ALB) loses its protection where pausing is allowed.
+deletable_by_pause = pause_protection(protect, settings.general.pausable)
 
 key = EncryptionKey(
     "kms",
@@ -39,7 +45,14 @@ key = EncryptionKey(
 
 network = Network(
     "network",
-    NetworkArgs(settings=settings.network, name_prefix=settings.prefix, region=settings.region, account_id=account, kms_key_arn=key.arn),
+    NetworkArgs(
+        settings=settings.network,
+        name_prefix=settings.prefix,
+        region=settings.region,
+        account_id=account,
+        kms_key_arn=key.arn,
+        paused=paused,
+    ),
     opts=on_aws,
 )
 
@@ -72,6 +85,8 @@ database = Database(
         security_group_id=firewall.database_security_group_id,
         kms_key_arn=key.arn,
         protect=protect,
+        region=settings.region,
+        paused=paused,
     ),
     opts=on_aws,
 )
@@ -85,7 +100,8 @@ cache = Cache(
         security_group_id=firewall.cache_security_group_id,
         kms_key_arn=key.arn,
         secret_recovery_window_days=settings.secrets.recovery_window_days,
-        protect=protect,
+        protection=deletable_by_pause,
+        paused=paused,
     ),
     opts=on_aws,
 )
@@ -103,13 +119,14 @@ edge = Edge(
         name_prefix=settings.prefix,
         region=settings.region,
         account_id=account,
-        is_production=settings.is_production,
+        alb_protection=pause_protection(settings.is_production, settings.general.pausable),
         protect=protect,
         vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids,
         alb_security_group_id=firewall.alb_security_group_id,
         kms_key_arn=key.arn,
         services=routed(settings.apps.catalog),
+        paused=paused,
     ),
     opts=on_aws,
 )
@@ -169,6 +186,8 @@ if settings.apps.platform == "ecs":
             target_group_arns=edge.target_group_arns,
             listeners=edge.listeners,
             protect=protect,
+            architecture=settings.general.architecture,
+            paused=paused,
         ),
         opts=on_aws,
     )
@@ -201,7 +220,7 @@ audit = Audit(
     opts=on_aws,
 )
 
-# EKS: runners and monitoring always; the applications too when apps.platform is eks.
+# EKS: runners and monitoring always; the applications too when apps.platform is eks. Paused: no cluster.
 platform = None
 if settings.eks.enabled:
     platform = KubernetesPlatform(
@@ -217,13 +236,16 @@ if settings.eks.enabled:
             secret_arns=[app_secrets.secret_arn, database.master_secret_arn, cache.auth_secret_arn],
             firewall=firewall,
             protect=protect,
+            protection=deletable_by_pause,
+            architecture=settings.general.architecture,
+            paused=paused,
         ),
         opts=on_aws,
     )
 
 # The workload catalog on EKS, when the stack runs its apps there; the ALB, WAF and DNS stay the Edge's.
 k8s_apps = None
-if platform is not None and settings.apps.platform == "eks":
+if platform is not None and platform.active and settings.apps.platform == "eks":
     platform.admit_load_balancer(firewall.alb_security_group_id, routed_ports(settings.apps.catalog))
     k8s_file_systems = {
         item.storage.name: SharedFileSystem(
@@ -272,11 +294,13 @@ if platform is not None and settings.apps.platform == "eks":
         ),
     )
 
-# Metrics, alerts, dashboards and logs, and the CI runners, on the cluster.
+# Metrics, alerts, dashboards and logs, and the CI runners, on the cluster (while paused, only
+# what outlives the cluster: Grafana's password, Loki's bucket).
 observability = None
 runners = None
 if platform is not None:
-    on_cluster = pulumi.ResourceOptions(providers=[provider, platform.k8s_provider])
+    active = platform.active
+    on_cluster = pulumi.ResourceOptions(providers=[provider, platform.k8s_provider]) if active else on_aws
     apps_on_eks = settings.apps.platform == "eks"
     if settings.monitoring.enabled:
         observability = Observability(
@@ -287,10 +311,10 @@ if platform is not None:
                 environment=settings.general.environment,
                 region=settings.region,
                 account_id=account,
-                cluster_name=platform.cluster_name,
-                oidc_provider_arn=platform.oidc_provider_arn,
-                oidc_issuer=platform.oidc_issuer,
-                storage_class=platform.gp3_storage_class_name,
+                cluster_name=platform.cluster_name if active else "",
+                oidc_provider_arn=platform.oidc_provider_arn if active else "",
+                oidc_issuer=platform.oidc_issuer if active else "",
+                storage_class=platform.gp3_storage_class_name if active else "",
                 topic_arn=alerts.topic_arn,
                 kms_key_arn=key.arn,
                 protect=protect,
@@ -299,11 +323,14 @@ if platform is not None:
                 cronjob_schedules=cronjob_schedules(settings.apps.catalog) if apps_on_eks else {},
                 slack_webhook_url=settings.secret("alertmanagerSlackWebhookUrl"),
                 smtp_password=settings.secret("alertmanagerSmtpPassword"),
-                depends_on=platform.addons_ready,
+                depends_on=platform.addons_ready if active else (),
+                # No apps node group: the monitoring pods run on the system nodes.
+                tolerations=platform.system_tolerations if active and settings.eks.node_groups.apps is None else (),
+                paused=not active,
             ),
             opts=on_cluster,
         )
-    if settings.runners.enabled:
+    if settings.runners.enabled and active:
         runners = Runners(
             "runners",
             RunnersArgs(
@@ -316,24 +343,35 @@ if platform is not None:
             opts=on_cluster,
         )
 
-alarms = Alarms(
-    "alarms",
-    AlarmsArgs(
-        settings=settings.alarms,
-        name_prefix=settings.prefix,
-        region=settings.region,
-        topic_arn=alerts.topic_arn,
-        database_instance_id=database.instance_identifier,
-        cache_member_cluster_ids=cache_member_cluster_ids(cache.replication_group_id, settings.cache.nodes),
-        alb_arn_suffix=edge.alb_arn_suffix,
-        target_group_arn_suffixes=edge.target_group_arn_suffixes,
-        ecs_cluster_name=ecs.cluster_name if ecs is not None else None,
-        ecs_service_names=ecs.service_names if ecs is not None else {},
-        ecs_container_insights=settings.apps.container_insights != "disabled",
-    ),
+# Paused, nothing is there to watch (the budget still is): no alarms, no dashboard.
+alarms = None
+if not paused:
+    alarms = Alarms(
+        "alarms",
+        AlarmsArgs(
+            settings=settings.alarms,
+            name_prefix=settings.prefix,
+            region=settings.region,
+            topic_arn=alerts.topic_arn,
+            database_instance_id=database.instance_identifier,
+            cache_member_cluster_ids=cache_member_cluster_ids(cache.replication_group_id, settings.cache.nodes),
+            alb_arn_suffix=edge.alb_arn_suffix,
+            target_group_arn_suffixes=edge.target_group_arn_suffixes,
+            ecs_cluster_name=ecs.cluster_name if ecs is not None else None,
+            ecs_service_names=ecs.service_names if ecs is not None else {},
+            ecs_container_insights=settings.apps.container_insights != "disabled",
+        ),
+        opts=on_aws,
+    )
+
+budget = Budget(
+    "budget",
+    BudgetArgs(settings=settings.budget, stack=settings.stack, name_prefix=settings.prefix, topic_arn=alerts.topic_arn),
     opts=on_aws,
 )
 
+pulumi.export("paused", paused)
+pulumi.export("budgetName", budget.budget_name)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("vpcCidr", network.vpc_cidr)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
@@ -358,7 +396,8 @@ pulumi.export("cacheReaderEndpoint", cache.reader_endpoint)
 pulumi.export("cachePort", cache.port)
 pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
 pulumi.export("alertTopicArn", alerts.topic_arn)
-pulumi.export("albDnsName", edge.alb_dns_name)
+if edge.alb_dns_name is not None:
+    pulumi.export("albDnsName", edge.alb_dns_name)
 pulumi.export("apiUrl", edge.api_url)
 pulumi.export("frontendUrl", edge.frontend_url)
 pulumi.export("ecrRepositoryUrls", registry.repository_urls)
@@ -373,13 +412,13 @@ pulumi.export("githubOidcProviderArn", identity.oidc_provider_arn)
 pulumi.export("guardDutyDetectorId", audit.guardduty_detector_id)
 if audit.trail_arn is not None:
     pulumi.export("cloudTrailArn", audit.trail_arn)
-if platform is not None:
+if platform is not None and platform.active:
     pulumi.export("eksClusterName", platform.cluster_name)
     pulumi.export("eksOidcProviderArn", platform.oidc_provider_arn)
     pulumi.export("eksClusterSecurityGroupId", platform.cluster_security_group_id)
     # Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig` (README "Reaching the cluster").
     pulumi.export("kubeconfig", platform.kubeconfig)
-if alarms.dashboard_name is not None:
+if alarms is not None and alarms.dashboard_name is not None:
     pulumi.export("dashboardName", alarms.dashboard_name)
 if runners is not None:
     pulumi.export("runnerScaleSets", runners.scale_set_names)

@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from components.compute.apps_settings import AppsSettings, production_problems
 from components.compute.eks.eks_settings import EksSettings
 from components.compute.eks.runners_settings import RunnerSettings, runner_fit_problems
+from components.compute.eks.system_pods import system_fit_problems
+from components.observability.budget_settings import BudgetSettings
 from components.data.app_secrets_settings import CREDENTIALS_AREA, SecretsSettings, check_secret_area, present_values
 from components.data.cache_settings import CacheSettings
 from components.data.database_settings import DatabaseSettings
@@ -30,6 +32,7 @@ from components.observability.alerts_settings import AlertsSettings
 from components.observability.monitoring_settings import MonitoringSettings
 from components.security.audit_settings import AuditSettings
 from components.security.ci_settings import CiSettings
+from components.shared.architecture import mismatches
 from components.shared.general_settings import NAME_PREFIX_MAX, GeneralSettings
 from components.shared.settings_model import Model, Path, Problem, check_aws_name
 
@@ -53,6 +56,7 @@ AREAS: dict[str, type[Model]] = {
     "secrets": SecretsSettings,
     "database": DatabaseSettings,
     "cache": CacheSettings,
+    "budget": BudgetSettings,
 }
 
 
@@ -98,6 +102,7 @@ class Settings:
     secrets: SecretsSettings
     database: DatabaseSettings
     cache: CacheSettings
+    budget: BudgetSettings
     # Third-party credentials from the secure area `ohmycoins:credentials`: app-secret key -> secret value.
     credentials: Mapping[str, pulumi.Output[str]]
 
@@ -178,8 +183,37 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
             problems += [(key_path(area, p.path), p.reason) for p in model.production_problems()]
     if apps.platform == "eks" and not eks.enabled:
         problems.append((key_path("apps", ("platform",)), "is eks, but ohmycoins:eks.enabled is false"))
+    if apps.platform == "eks" and eks.enabled and eks.node_groups.apps is None:
+        problems.append((key_path("eks", ("nodeGroups", "apps")), "is required when ohmycoins:apps.platform is eks: the apps run on it"))
 
     problems += _observability_problems(parsed)
+    problems += _pause_and_architecture_problems(parsed)
+    return problems
+
+
+def _pause_and_architecture_problems(parsed: dict[str, Model]) -> list[tuple[str, str]]:
+    """What a pause cannot do, and classes that do not match the stack's CPU architecture."""
+    general, edge, database, eks, cache = parsed["general"], parsed["edge"], parsed["database"], parsed["eks"], parsed["cache"]
+    assert isinstance(general, GeneralSettings) and isinstance(edge, EdgeSettings) and isinstance(database, DatabaseSettings)
+    assert isinstance(eks, EksSettings) and isinstance(cache, CacheSettings)
+    problems: list[tuple[str, str]] = []
+    if general.paused and not edge.https:
+        reason = "a stack without ohmycoins:edge.domain is reached by its ALB's own name, which a pause would change; give it a domain"
+        problems.append((key_path("general", ("paused",)), reason))
+    if general.paused and database.read_replica_instance_class:
+        reason = "RDS cannot stop a database with a read replica: remove ohmycoins:database.readReplicaInstanceClass and `pulumi up` first"
+        problems.append((key_path("general", ("paused",)), reason))
+    classes: list[tuple[str, Path, str]] = []
+    if eks.enabled:
+        for group, size in eks.node_groups.present().items():
+            classes += [("eks", ("nodeGroups", group, "instanceTypes", i), t) for i, t in enumerate(size.instance_types)]
+    if general.architecture == "arm64":
+        # The data tier runs no image of ours: only an arm64 stack asks it for Graviton too.
+        classes.append(("database", ("instanceClass",), database.instance_class))
+        if database.read_replica_instance_class:
+            classes.append(("database", ("readReplicaInstanceClass",), database.read_replica_instance_class))
+        classes.append(("cache", ("nodeType",), cache.node_type))
+    problems += [(key_path(area, path), reason) for area, path, reason in mismatches(general.architecture, classes)]
     return problems
 
 
@@ -205,6 +239,8 @@ def _observability_problems(parsed: dict[str, Model]) -> list[tuple[str, str]]:
         needs_secret("alertmanagerSmtpPassword", "monitoring", ("smtp", "username"), "SMTP authentication needs its password")
     for area, problem in runner_fit_problems(runners, eks.node_groups.runners.instance_types):
         problems.append((key_path(area, problem.path), problem.reason))
+    if eks.enabled:
+        problems += [(key_path("eks", p.path), p.reason) for p in system_fit_problems(eks, monitoring.enabled, runners.enabled)]
     return problems
 
 

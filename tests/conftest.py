@@ -61,7 +61,7 @@ def staging_extras(tmp_path_factory) -> Plan:
     """Staging with every optional data-tier feature on: management range, read replica, optional credentials."""
     config = stack_config("staging")
     config["ohmycoins:firewall"]["databaseManagementCidrs"] = ["10.50.0.0/16"]
-    config["ohmycoins:database"]["readReplicaInstanceClass"] = "db.t3.micro"
+    config["ohmycoins:database"]["readReplicaInstanceClass"] = "db.t4g.micro"
     for key in ("anthropicApiKey", "smtpUser", "smtpPassword"):
         config["ohmycoins:credentials"][key] = {"secure": "v1:REPLACE-WITH-PULUMI-CONFIG-SET-SECRET"}
     path = tmp_path_factory.mktemp("extras") / "Pulumi.staging.yaml"

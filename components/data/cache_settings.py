@@ -50,7 +50,6 @@ class CacheSettings(Model):
     snapshot_retention_days: int = Field(ge=0, le=35)
     snapshot_window: Annotated[str, AfterValidator(_snapshot_window)]
     maintenance_window: Annotated[str, AfterValidator(_maintenance_window)]
-    final_snapshot: bool
     log_retention_days: Annotated[int, AfterValidator(check_log_retention)]
     # ElastiCache accepts AUTH tokens of 16-128 characters; fewer than 32 is too weak.
     auth_token_length: int = Field(default=64, ge=32, le=128)

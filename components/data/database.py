@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.database_settings import DatabaseSettings
+from components.data.database_state import DatabaseState, DatabaseStateArgs
 from components.network.firewall import POSTGRES_PORT
 from components.shared.iam_documents import service_trust
 
@@ -39,6 +40,9 @@ class DatabaseArgs:
     security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     protect: bool
+    region: str
+    # Paused: the instance is stopped; its storage, backups and endpoint stay.
+    paused: bool = False
 
 
 class Database(pulumi.ComponentResource):
@@ -139,6 +143,20 @@ class Database(pulumi.ComponentResource):
             opts=stateful,
         )
 
+        state = DatabaseState(
+            f"{name}-state",
+            DatabaseStateArgs(
+                name_prefix=args.name_prefix,
+                region=args.region,
+                account_id=args.account_id,
+                identifier=instance.identifier,
+                instance_arn=instance.arn,
+                paused=args.paused,
+            ),
+            opts=child,
+        )
+
+        # RDS cannot stop an instance that has a read replica: the settings refuse a pause with one.
         self.replica_address = None
         if settings.read_replica_instance_class:
             replica_id = f"{identifier}-replica"
@@ -171,10 +189,12 @@ class Database(pulumi.ComponentResource):
                 ),
                 apply_immediately=settings.apply_immediately,
                 tags={"Name": replica_id},
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+                # A replica can only be made of a running primary.
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[state.desired_state]),
             )
             self.replica_address = replica.address
 
+        self.state = state.state
         self.address = instance.address
         self.endpoint = instance.endpoint
         self.port = POSTGRES_PORT

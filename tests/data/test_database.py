@@ -147,7 +147,7 @@ def test_read_replica_follows_the_primary_when_asked_for(staging_extras):
     replica = staging_extras.named("database-replica")
     primary = staging_extras.named("database-instance")
     assert replica.inputs["replicateSourceDb"] == primary.inputs["identifier"]
-    assert replica.inputs["instanceClass"] == "db.t3.micro"
+    assert replica.inputs["instanceClass"] == "db.t4g.micro"
     assert replica.inputs["publiclyAccessible"] is False
     assert replica.inputs["storageEncrypted"] is True and replica.inputs["kmsKeyId"] == key_arn(staging_extras)
     assert replica.inputs["vpcSecurityGroupIds"] == primary.inputs["vpcSecurityGroupIds"]

@@ -60,13 +60,14 @@ KUBE_PROMETHEUS_STACK_67_8_0 = {
             "podMonitorSelectorNilUsesHelmValues": ANY,
             "storageSpec": {"volumeClaimTemplate": CLAIM},
             "resources": RESOURCES,
+            "tolerations": ANY,
         },
     },
     "alertmanager": {
         "config": ANY,
         "service": {"type": ANY},
         "serviceAccount": {"create": ANY, "name": ANY, "annotations": ANY},
-        "alertmanagerSpec": {"storage": {"volumeClaimTemplate": CLAIM}, "secrets": ANY, "resources": RESOURCES},
+        "alertmanagerSpec": {"storage": {"volumeClaimTemplate": CLAIM}, "secrets": ANY, "resources": RESOURCES, "tolerations": ANY},
     },
     "grafana": {
         "admin": {"existingSecret": ANY, "userKey": ANY, "passwordKey": ANY},
@@ -79,9 +80,11 @@ KUBE_PROMETHEUS_STACK_67_8_0 = {
         "dashboardProviders": ANY,
         "dashboards": ANY,
         "resources": RESOURCES,
+        "tolerations": ANY,
     },
     "prometheus-node-exporter": {"tolerations": ANY, "resources": RESOURCES},
-    "kube-state-metrics": {"resources": RESOURCES},
+    "kube-state-metrics": {"resources": RESOURCES, "tolerations": ANY},
+    "prometheusOperator": {"tolerations": ANY, "admissionWebhooks": {"patch": {"tolerations": ANY}}},
 }
 
 # loki 6.29.0 values.yaml (grafana/loki, production/helm/loki; the 6.x single-binary layout).
@@ -96,7 +99,12 @@ LOKI_6_29_0 = {
         "limits_config": ANY,
     },
     "serviceAccount": {"create": ANY, "name": ANY, "annotations": ANY},
-    "singleBinary": {"replicas": ANY, "persistence": {"enabled": ANY, "size": ANY, "storageClass": ANY}, "resources": RESOURCES},
+    "singleBinary": {
+        "replicas": ANY,
+        "persistence": {"enabled": ANY, "size": ANY, "storageClass": ANY},
+        "resources": RESOURCES,
+        "tolerations": ANY,
+    },
     "read": {"replicas": ANY},
     "write": {"replicas": ANY},
     "backend": {"replicas": ANY},

@@ -34,10 +34,35 @@ def test_no_type_is_both_priced_and_free():
     assert not set(PRICERS) & set(_document("ap-southeast-2")["free"])
 
 
-def test_every_price_block_names_its_source_and_date():
-    for service, block in _document("ap-southeast-2")["prices"].items():
-        assert block["source"].startswith("https://aws.amazon.com/"), service
-        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", block["as_of"]), service
+def _price_lines(document):
+    """(key, entry) of every price line, table entries (instance types) included."""
+    for service, block in document["prices"].items():
+        for item, entry in block.items():
+            if "source" in entry:
+                yield f"{service}.{item}", entry
+            else:
+                yield from ((f"{service}.{item}.{variant}", line) for variant, line in entry.items())
+
+
+def test_every_price_line_names_its_source_the_date_it_was_read_and_whether_it_was_checked():
+    document = _document("ap-southeast-2")
+    lines = dict(_price_lines(document))
+    assert len(lines) > 100
+    for key, entry in lines.items():
+        assert set(entry) in ({"usd", "source", "read", "checked"}, {"fraction", "source", "read", "checked"}), key
+        assert document["sources"][entry["source"]].startswith("https://"), key
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry["read"]), key
+        assert isinstance(entry["checked"], bool), key
+
+
+def test_elasticache_sydney_prices_are_the_published_ones():
+    lines = dict(_price_lines(_document("ap-southeast-2")))
+    assert {t: lines[f"elasticache.node_hour.cache.t3.{t}"]["usd"] for t in ("micro", "small", "medium")} == {
+        "micro": 0.025,
+        "small": 0.050,
+        "medium": 0.100,
+    }
+    assert all(lines[f"elasticache.node_hour.cache.t3.{t}"]["checked"] for t in ("micro", "small", "medium"))
 
 
 def test_every_free_reason_is_a_sentence():

@@ -38,6 +38,9 @@ class EcsWorkloadsArgs:
     target_group_arns: Mapping[str, pulumi.Input[str]]  # routed workload -> ALB target group
     listeners: Sequence[pulumi.Resource]
     protect: bool
+    architecture: str = "x86_64"  # ohmycoins:general.architecture: Graviton for on-demand tasks when arm64
+    # Paused: every service at zero tasks and every schedule disabled; definitions, roles, storage kept.
+    paused: bool = False
 
 
 class EcsWorkloads(pulumi.ComponentResource):
@@ -135,6 +138,8 @@ class EcsWorkloads(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             protect=args.protect,
             namespace_id=namespace.id,
+            architecture=args.architecture,
+            paused=args.paused,
         )
 
         self.service_names = {}
