@@ -7,7 +7,6 @@ from components.compute.eks.cluster import KubernetesPlatform, KubernetesPlatfor
 from components.compute.file_system import SharedFileSystem, SharedFileSystemArgs
 from components.compute.registry import ContainerRegistry, ContainerRegistryArgs, image_references
 from components.compute.workloads import IMAGES, RuntimeContext, routed, routed_ports, service_ports
-from components.observability.budget import Budget, BudgetArgs
 from components.data.app_secrets import AppSecrets, AppSecretsArgs
 from components.data.cache import Cache, CacheArgs
 from components.data.database import Database, DatabaseArgs
@@ -17,6 +16,7 @@ from components.network.firewall import Firewall, FirewallArgs
 from components.network.vpc import Network, NetworkArgs
 from components.observability.alarms import Alarms, AlarmsArgs, cache_member_cluster_ids
 from components.observability.alert_topic import AlertTopic, AlertTopicArgs
+from components.observability.budget import Budget, BudgetArgs
 from components.security.audit import Audit, AuditArgs
 from components.security.ci_identity import Identity, IdentityArgs
 from components.settings import load_settings
@@ -65,6 +65,7 @@ firewall = Firewall(
         vpc_cidr=network.vpc_cidr,
         app_ports=routed_ports(settings.apps.catalog),
         internal_ports=service_ports(settings.apps.catalog),
+        paused=paused,
     ),
     opts=on_aws,
 )
@@ -245,8 +246,10 @@ if settings.eks.enabled:
 
 # The workload catalog on EKS, when the stack runs its apps there; the ALB, WAF and DNS stay the Edge's.
 k8s_apps = None
-if platform is not None and platform.active and settings.apps.platform == "eks":
-    platform.admit_load_balancer(firewall.alb_security_group_id, routed_ports(settings.apps.catalog))
+k8s_file_systems: dict[str, SharedFileSystem] = {}
+if platform is not None and settings.apps.platform == "eks":
+    # The agents' files outlive the cluster: while paused, the file system stays (reachable from
+    # the app group only) for the resumed cluster's volume to bind to again.
     k8s_file_systems = {
         item.storage.name: SharedFileSystem(
             f"eks-efs-{item.storage.name}",
@@ -255,7 +258,7 @@ if platform is not None and platform.active and settings.apps.platform == "eks":
                 name_prefix=f"{settings.prefix}-eks",
                 vpc_id=network.vpc_id,
                 subnet_ids=network.private_app_subnet_ids,
-                client_security_group_id=platform.cluster_security_group_id,
+                client_security_group_id=platform.cluster_security_group_id if platform.active else firewall.app_security_group_id,
                 kms_key_arn=key.arn,
                 protect=protect,
             ),
@@ -264,6 +267,8 @@ if platform is not None and platform.active and settings.apps.platform == "eks":
         for item in settings.apps.catalog
         if item.storage is not None
     }
+if platform is not None and platform.active and settings.apps.platform == "eks":
+    platform.admit_load_balancer(firewall.alb_security_group_id, routed_ports(settings.apps.catalog))
     k8s_apps = KubernetesApps(
         "k8s-apps",
         KubernetesAppsArgs(

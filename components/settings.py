@@ -19,7 +19,6 @@ from components.compute.apps_settings import AppsSettings, production_problems
 from components.compute.eks.eks_settings import EksSettings
 from components.compute.eks.runners_settings import RunnerSettings, runner_fit_problems
 from components.compute.eks.system_pods import system_fit_problems
-from components.observability.budget_settings import BudgetSettings
 from components.data.app_secrets_settings import CREDENTIALS_AREA, SecretsSettings, check_secret_area, present_values
 from components.data.cache_settings import CacheSettings
 from components.data.database_settings import DatabaseSettings
@@ -29,6 +28,7 @@ from components.network.firewall_settings import FirewallSettings
 from components.network.vpc_settings import NetworkSettings
 from components.observability.alarms_settings import AlarmSettings
 from components.observability.alerts_settings import AlertsSettings
+from components.observability.budget_settings import BudgetSettings
 from components.observability.monitoring_settings import MonitoringSettings
 from components.security.audit_settings import AuditSettings
 from components.security.ci_settings import CiSettings

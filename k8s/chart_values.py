@@ -117,12 +117,16 @@ def prometheus_stack_values(
     apps_namespace: str,
     scrapes: Sequence[ServiceScrape],
     tolerations: Sequence[Mapping[str, str]] = (),
+    retain_volumes: bool = True,
 ) -> dict[str, Any]:
     """kube-prometheus-stack: Prometheus, Alertmanager, Grafana, kube-state-metrics, node exporter.
 
     `tolerations` let its pods onto tainted nodes (the system nodes of a cluster without an apps group).
+    `retain_volumes` false: the StatefulSets' volume claims go with them (a pause or a destroy
+    removes the release), so no volume is left behind in EBS.
     """
     retention_gb = int(settings.prometheus_volume_gib * 0.85)
+    claims = {} if retain_volumes else {"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Delete", "whenScaled": "Retain"}}
     return {
         "fullnameOverride": "kps",
         # EKS runs the control plane: its etcd, scheduler, controller manager are not scrapeable,
@@ -167,6 +171,7 @@ def prometheus_stack_values(
                 "storageSpec": {"volumeClaimTemplate": _volume_claim(storage_class, settings.prometheus_volume_gib)},
                 "resources": {"requests": dict(PROMETHEUS_REQUESTS), "limits": {"cpu": "1", "memory": "2Gi"}},
                 "tolerations": list(tolerations),
+                **claims,
             },
         },
         "alertmanager": {
@@ -182,6 +187,7 @@ def prometheus_stack_values(
                 "secrets": [receiver_secret] if receiver_secret else [],
                 "resources": {"requests": dict(ALERTMANAGER_REQUESTS), "limits": {"cpu": "200m", "memory": "256Mi"}},
                 "tolerations": list(tolerations),
+                **claims,
             },
         },
         "grafana": {

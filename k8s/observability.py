@@ -177,6 +177,7 @@ class Observability(pulumi.ComponentResource):
                 apps_namespace=args.apps_namespace,
                 scrapes=args.scrapes,
                 tolerations=args.tolerations,
+                retain_volumes=args.protect,
             )
         )
         waits_for = [namespace, grafana_secret, *([receiver_secret] if receiver_secret is not None else []), *args.depends_on]

@@ -29,6 +29,7 @@ from k8s.chart_values import (
 )
 
 ANY = object()
+SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}
 
 RESOURCES = {"requests": ANY, "limits": ANY}
 CLAIM = {"spec": {"storageClassName": ANY, "accessModes": ANY, "resources": {"requests": {"storage": ANY}}}}
@@ -61,13 +62,20 @@ KUBE_PROMETHEUS_STACK_67_8_0 = {
             "storageSpec": {"volumeClaimTemplate": CLAIM},
             "resources": RESOURCES,
             "tolerations": ANY,
+            "persistentVolumeClaimRetentionPolicy": {"whenDeleted": ANY, "whenScaled": ANY},
         },
     },
     "alertmanager": {
         "config": ANY,
         "service": {"type": ANY},
         "serviceAccount": {"create": ANY, "name": ANY, "annotations": ANY},
-        "alertmanagerSpec": {"storage": {"volumeClaimTemplate": CLAIM}, "secrets": ANY, "resources": RESOURCES, "tolerations": ANY},
+        "alertmanagerSpec": {
+            "storage": {"volumeClaimTemplate": CLAIM},
+            "secrets": ANY,
+            "resources": RESOURCES,
+            "tolerations": ANY,
+            "persistentVolumeClaimRetentionPolicy": {"whenDeleted": ANY, "whenScaled": ANY},
+        },
     },
     "grafana": {
         "admin": {"existingSecret": ANY, "userKey": ANY, "passwordKey": ANY},
@@ -201,8 +209,12 @@ def built_values() -> dict[str, dict]:
             alert_rule_groups=alert_rule_groups("apps", ["backend"], {}),
             apps_namespace="apps",
             scrapes=[ServiceScrape("backend", {"app": "backend"}, "http", "/metrics")],
+            tolerations=[SYSTEM_TAINT],
+            retain_volumes=False,
         ),
-        "loki": loki_values(MONITORING, "gp3", "ap-southeast-2", "bucket", "arn:aws:iam::123456789012:role/loki"),
+        "loki": loki_values(
+            MONITORING, "gp3", "ap-southeast-2", "bucket", "arn:aws:iam::123456789012:role/loki", tolerations=[SYSTEM_TAINT]
+        ),
         "alloy": alloy_values("ohmycoins-production"),
         "gha-runner-scale-set-controller": arc_controller_values(),
         "gha-runner-scale-set": runner_scale_set_values(GROUP, RUNNER_SELECTOR, RUNNER_TOLERATIONS),

@@ -67,7 +67,9 @@ def test_long_running_workloads_are_services_and_jobs_are_schedules(request, sta
     plan = _plan(request, stack)
     services = {s.inputs["name"]: s for s in plan.all(SERVICE)}
     assert sorted(services) == ["agents", "backend", "cryptopanic", "frontend", "reddit"]
-    schedules = {s.inputs["name"].removeprefix(f"ohmycoins-{stack}-"): s for s in plan.all(SCHEDULE) if "ecsParameters" in s.inputs["target"]}
+    schedules = {
+        s.inputs["name"].removeprefix(f"ohmycoins-{stack}-"): s for s in plan.all(SCHEDULE) if "ecsParameters" in s.inputs["target"]
+    }
     assert {name: s.inputs["scheduleExpression"] for name, s in schedules.items()} == {
         "defillama": "cron(0 2 * * ? *)",
         "sec-api": "cron(0 3 * * ? *)",
