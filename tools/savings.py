@@ -106,12 +106,17 @@ SAVINGS: tuple[Saving, ...] = (
 
 
 def savings(
-    stack: str, config: Config, monthly: float, price: Callable[[Plan], float], stack_file: Path | None = None
+    stack: str,
+    config: Config,
+    monthly: float,
+    price: Callable[[Plan], float],
+    stack_file: Path | None = None,
+    saving_list: tuple[Saving, ...] | list[Saving] = SAVINGS,
 ) -> list[tuple[str, float]]:
     """(what, monthly saving) of each saving the stack's running `config` uses; `monthly` is its cost,
     `price` the monthly cost of a plan (tools/cost.py)."""
     found = []
-    for saving in SAVINGS:
+    for saving in saving_list:
         if not saving.used(config):
             continue
 

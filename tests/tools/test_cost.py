@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from tools.cost import (
     cost_report,
     price_book,
     render_comparison,
+    render_running_and_paused,
     render_summary,
     runs_per_month,
     spot_split,
@@ -178,3 +180,72 @@ def test_claims_on_efs_are_not_priced_as_ebs_twice():
     )
     assert lines_of(efs_class, on_efs) == 0
     assert lines_of(on_ebs) == pytest.approx(50 * 0.096)
+
+
+def test_a_stopped_database_is_priced_for_its_storage_only():
+    instance = resource("aws:rds/instance:Instance", "db", instanceClass="db.t4g.micro", allocatedStorage=20)
+    stopped = PlannedResource(
+        urn="urn:pulumi:staging::ohmycoins::aws:rds/instanceDesiredState:InstanceDesiredState::state",
+        type="aws:rds/instanceDesiredState:InstanceDesiredState",
+        name="state",
+        parent="",
+        inputs={"state": "stopped"},
+        dependencies=[instance.urn],
+    )
+    assert lines_of(instance, stopped) == pytest.approx(0.138 * 20)
+    running = dataclasses.replace(stopped, inputs={"state": "available"})
+    assert lines_of(instance, running) == pytest.approx(0.025 * 730 + 0.138 * 20)
+
+
+def test_a_disabled_schedule_runs_nothing():
+    target = {"arn": "arn:aws:ecs:ap-southeast-2:1:cluster/c", "ecsParameters": {"taskCount": 1}}
+    enabled = resource("aws:scheduler/schedule:Schedule", "job", scheduleExpression="cron(0 * * * ? *)", state="ENABLED", target=target)
+    disabled = dataclasses.replace(enabled, inputs={**enabled.inputs, "state": "DISABLED"})
+    assert lines_of(enabled) > 0
+    assert lines_of(disabled) == 0
+
+
+def test_an_autoscaled_service_runs_within_its_targets_bounds():
+    service = resource("aws:ecs/service:Service", "svc", desiredCount=1)
+    pinned = PlannedResource(
+        urn="urn:pulumi:staging::ohmycoins::aws:appautoscaling/target:Target::t",
+        type="aws:appautoscaling/target:Target",
+        name="t",
+        parent="",
+        inputs={"minCapacity": 0, "maxCapacity": 0},
+        dependencies=[service.urn],
+    )
+    assert lines_of(service) > 0
+    assert lines_of(service, pinned) == 0
+
+
+def test_a_nat_instance_is_priced_as_its_instance_type_and_root_volume():
+    template = resource(
+        "aws:ec2/launchTemplate:LaunchTemplate", "lt", instanceType="t4g.nano", blockDeviceMappings=[{"ebs": {"volumeSize": 8}}]
+    )
+    instance = dataclasses.replace(resource("aws:ec2/instance:Instance", "nat"), dependencies=[template.urn])
+    assert lines_of(template, instance) == pytest.approx(0.0053 * 730 + 0.096 * 8)
+
+
+def test_each_cost_line_says_which_of_its_prices_were_never_checked():
+    checked = resource("aws:eks/nodeGroup:NodeGroup", "n", instanceTypes=["t3.medium"], scalingConfig={"desiredSize": 1, "maxSize": 1})
+    report = cost_report(Plan(stack="staging", project="ohmycoins", resources=[checked], outputs={}))
+    # t3.medium was checked against a transcription of the Sydney page; the gp3 disk price was not.
+    assert report.unchecked == ["ebs.gp3_gb_month"]
+    assert "ec2.instance_hour.t3.medium" not in report.unchecked
+
+
+def test_a_paused_plan_uses_the_paused_stacks_usage():
+    running, paused = price_book("staging"), price_book("staging", paused=True)
+    assert running.use("internet_egress_gb") == 20 and paused.use("internet_egress_gb") == 0
+    assert paused.use("log_gb_month", "network-flow-logs") == 0.1
+    assert paused.use("cloudmap_instances_per_service") == 0
+
+
+def test_the_report_prints_running_and_paused_side_by_side_with_each_saving(staging_plan):
+    running = cost_report(staging_plan)
+    text = render_running_and_paused(running, dataclasses.replace(running, paused=True), [("NAT instance instead of NAT gateways", 39.61)])
+    assert "component" in text and "running" in text and "paused" in text
+    assert "TOTAL / month" in text and f"{running.total:,.2f}" in text
+    assert "$   39.61  NAT instance instead of NAT gateways" in text
+    assert "not checked against their source" in text

@@ -62,9 +62,14 @@ def system_pods(eks: EksSettings, monitoring: bool, runners: bool) -> list[PodRe
 def system_fit_problems(eks: EksSettings, monitoring: bool, runners: bool) -> list[Problem]:
     """Why the system group's minimum nodes cannot hold its pods (paths inside `ohmycoins:eks`)."""
     system = eks.node_groups.system
-    known = [t for t in system.instance_types if t in INSTANCE_TYPES]
-    if not known:
-        return []
+    unknown = [
+        Problem(("nodeGroups", "system", "instanceTypes", i), f"'{t}' is not in the node sizing table (components/compute/eks/node_sizing.py)")
+        for i, t in enumerate(system.instance_types)
+        if t not in INSTANCE_TYPES
+    ]
+    if unknown:
+        return unknown
+    known = system.instance_types
     pods = system_pods(eks, monitoring, runners)
     ds_cpu, ds_memory = daemonset_overhead()
     # Any of the types may be launched: the smallest one decides.
