@@ -15,21 +15,11 @@ from tools.diff import STATEFUL_TYPES, diff_plans, render_text
 from tools.pause_diff import survival
 from tools.plan_model import Plan
 from tools.policy_report import evaluate
-from tools.variants import run_variant, set_paused
+from tools.variants import run_variant
 
 CLUSTER = "eks:index:Cluster"
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 SCHEDULE = "aws:scheduler/schedule:Schedule"
-
-
-@pytest.fixture(scope="module")
-def paused_plan(staging_plan) -> Plan:
-    return run_variant("staging", set_paused(True), prior=staging_plan)
-
-
-@pytest.fixture(scope="module")
-def resumed_plan(paused_plan) -> Plan:
-    return run_variant("staging", set_paused(False), prior=paused_plan)
 
 
 def test_staging_costs_at_most_330_running_and_40_paused(staging_plan, paused_plan):

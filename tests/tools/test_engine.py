@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -76,16 +75,13 @@ def test_no_output_of_the_engine_contains_a_fake_secret(any_plan):
     assert FAKE_SECRET_PREFIX not in any_plan.to_json()
 
 
-def test_a_prior_plan_keeps_the_inputs_a_resource_ignores(staging_plan):
+def test_a_prior_plan_keeps_the_inputs_a_resource_ignores(staging_plan, paused_plan):
     """As Pulumi keeps an ignored input's value from state: what a pause and a resume remember."""
-    point = staging_plan.named("cache-pause-memory-restore-point")
-    remembered = dataclasses.replace(point, inputs={**point.inputs, "insecureValue": "ohmycoins-staging-redis-final-0badc0de"})
-    prior = dataclasses.replace(staging_plan, resources=[remembered if r is point else r for r in staging_plan.resources])
-    plan = run_stack("staging", prior=prior)
-    assert plan.named("cache-pause-memory-restore-point").inputs["insecureValue"] == "ohmycoins-staging-redis-final-0badc0de"
-    # The group is created from what the restore point holds, and a new restore source draws a new token.
-    group = plan.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
-    assert group["snapshotName"] == "ohmycoins-staging-redis-final-0badc0de"
-    assert group["finalSnapshotIdentifier"] != staging_plan.named("cache-redis").inputs["finalSnapshotIdentifier"]
-    # Inputs a resource does not ignore follow the program, whatever the prior plan said.
-    assert plan.named("database-instance").inputs == staging_plan.named("database-instance").inputs
+    # Ignored while paused: the token and the endpoints keep the running plan's values...
+    for name, key in (("cache-pause-memory-snapshot-token", "keepers"), ("cache-pause-memory-endpoints", "insecureValue")):
+        assert paused_plan.named(name).ignoreChanges == [key]
+        assert paused_plan.named(name).inputs[key] == staging_plan.named(name).inputs[key]
+    assert staging_plan.named("cache-pause-memory-endpoints").inputs["insecureValue"] != '{"primary": "", "reader": ""}'
+    # ...while an input nothing ignores follows the program.
+    assert paused_plan.named("cache-pause-memory-restore-point").ignoreChanges == []
+    assert paused_plan.named("cache-pause-memory-restore-point").inputs["insecureValue"] != "none"

@@ -63,7 +63,9 @@ def system_fit_problems(eks: EksSettings, monitoring: bool, runners: bool) -> li
     """Why the system group's minimum nodes cannot hold its pods (paths inside `ohmycoins:eks`)."""
     system = eks.node_groups.system
     unknown = [
-        Problem(("nodeGroups", "system", "instanceTypes", i), f"'{t}' is not in the node sizing table (components/compute/eks/node_sizing.py)")
+        Problem(
+            ("nodeGroups", "system", "instanceTypes", i), f"'{t}' is not in the node sizing table (components/compute/eks/node_sizing.py)"
+        )
         for i, t in enumerate(system.instance_types)
         if t not in INSTANCE_TYPES
     ]

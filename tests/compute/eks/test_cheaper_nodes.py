@@ -78,11 +78,14 @@ def test_a_system_group_too_small_for_the_monitoring_stack_is_refused(assert_ref
     assert any("memory" in reason and "1 system node(s)" in reason for _, reason in problems)
 
 
-def test_more_system_nodes_make_room(plan_variant):
-    def two_small(config):
-        config["ohmycoins:eks"]["nodeGroups"]["system"].update(instanceTypes=["t4g.small"], minSize=2, desiredSize=2, maxSize=3)
+def test_more_system_nodes_make_room():
+    def small(count):
+        return _eks(
+            "staging", lambda e: e["nodeGroups"]["system"].update(instanceTypes=["t4g.small"], minSize=count, desiredSize=count, maxSize=3)
+        )
 
-    assert plan_variant("staging", two_small).all(NODE_GROUP)
+    assert system_fit_problems(small(1), monitoring=True, runners=True) != []
+    assert system_fit_problems(small(2), monitoring=True, runners=True) == []
 
 
 def test_node_types_must_match_the_stacks_architecture(assert_refused):
