@@ -71,16 +71,21 @@ class PauseMemory(pulumi.ComponentResource):
         self.restore_point_name = restore_point.name
         self.register_outputs({"final_snapshot_name": self.final_snapshot_name, "restore_point": self.restore_point_name})
 
-    def _restore_point(self, value: pulumi.Input[str], keep: bool) -> aws.ssm.Parameter:
+    def _parameter(self, kind: str, description: str, value: pulumi.Input[str], keep: bool) -> aws.ssm.Parameter:
+        """`/<prefix>/cache/<kind>`; `keep`: the stored value stays whatever this run passes."""
         return aws.ssm.Parameter(
-            f"{self._name}-restore-point",
-            name=f"{self._path}/restore-point",
-            description=f"Snapshot {self._args.group_id} is created from on resume ('{NOTHING_TO_RESTORE}': start empty)",
+            f"{self._name}-{kind}",
+            name=f"{self._path}/{kind}",
+            description=description,
             type="String",
             insecure_value=value,
-            tags={"Name": f"{self._args.group_id}-restore-point"},
+            tags={"Name": f"{self._args.group_id}-{kind}"},
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["insecureValue"] if keep else None),
         )
+
+    def _restore_point(self, value: pulumi.Input[str], keep: bool) -> aws.ssm.Parameter:
+        description = f"Snapshot {self._args.group_id} is created from on resume ('{NOTHING_TO_RESTORE}': start empty)"
+        return self._parameter("restore-point", description, value, keep)
 
     def _token(self, restored_from: pulumi.Input[str], keep: bool) -> random.RandomId:
         return random.RandomId(
@@ -92,15 +97,8 @@ class PauseMemory(pulumi.ComponentResource):
         )
 
     def _endpoints(self, value: pulumi.Input[str], keep: bool) -> aws.ssm.Parameter:
-        return aws.ssm.Parameter(
-            f"{self._name}-endpoints",
-            name=f"{self._path}/endpoints",
-            description=f"Primary and reader endpoints of {self._args.group_id}, kept while it is paused",
-            type="String",
-            insecure_value=value,
-            tags={"Name": f"{self._args.group_id}-endpoints"},
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["insecureValue"] if keep else None),
-        )
+        description = f"Primary and reader endpoints of {self._args.group_id}, kept while it is paused"
+        return self._parameter("endpoints", description, value, keep)
 
     def remember_endpoints(self, primary: pulumi.Input[str], reader: pulumi.Input[str]) -> None:
         """While running: store the live group's endpoints."""
