@@ -11,7 +11,7 @@ import pytest
 
 from tools.compare import resource_key
 from tools.cost import cost_report
-from tools.diff import STATEFUL_TYPES, diff_plans, render_text
+from tools.diff import STATEFUL_TYPES, diff_plans, render_markdown, render_text
 from tools.pause_diff import survival
 from tools.plan_model import Plan
 from tools.policy_report import evaluate
@@ -119,6 +119,8 @@ def test_the_diff_of_a_pause_reads_as_a_pause_without_deleting_stateful_data(sta
     assert "cache-redis: deleted into its final snapshot ohmycoins-staging-redis-final-" in text
     assert "database-instance (database)" in text.split("Keeps")[1]
     assert "DELETES" not in text
+    markdown = render_markdown(diff_plans(staging_plan, paused_plan))
+    assert "This PAUSES the stack" in markdown and "DELETES" not in markdown
 
 
 def test_the_diff_of_a_resume_reads_as_a_resume(paused_plan, resumed_plan):
@@ -174,3 +176,14 @@ def test_allowing_a_production_pause_lifts_only_the_protection_of_what_a_pause_d
     assert production_pausable.named("database-instance").protect and production_pausable.named("kms-key").protect
     assert production_plan.one(GROUP).protect and production_plan.one(CLUSTER).protect
     assert evaluate(production_pausable).mandatory == []
+
+
+@pytest.mark.parametrize(
+    "general, key, reason",
+    [
+        ({"paused": "sometimes"}, "ohmycoins:general.paused", "valid boolean"),
+        ({"architecture": "arm"}, "ohmycoins:general.architecture", "'x86_64' or 'arm64'"),
+    ],
+)
+def test_bad_pause_and_architecture_settings_are_refused(assert_refused, general, key, reason):
+    assert_refused("staging", lambda c: c["ohmycoins:general"].update(general), key, reason)

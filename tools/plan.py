@@ -1,6 +1,7 @@
 """`python -m tools.plan`: the offline plan of a stack, and what differs between stacks.
 
 python -m tools.plan STACK [--stack-file PATH] [--json PATH] [--policy] [--k8s-dir DIR]   (tools/k8s_export.py)
+python -m tools.plan STACK --paused | --prior PLAN.json   (the stack paused, or as an update of an earlier plan)
 python -m tools.plan --compare STACK_A STACK_B
 python -m tools.plan diff OLD.json NEW.json [--markdown]   (tools/diff.py)
 """

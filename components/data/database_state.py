@@ -71,6 +71,7 @@ class DatabaseState(pulumi.ComponentResource):
             target={
                 "arn": STOP_TARGET_ARN,
                 "role_arn": role.arn,
+                # Universal targets take the API's parameters in the SDKs' casing (`Db`, not `DB`).
                 "input": pulumi.Output.from_input(args.identifier).apply(lambda i: json.dumps({"DbInstanceIdentifier": i})),
                 # Most runs find the instance stopped already and fail harmlessly; never retry them.
                 "retry_policy": {"maximum_retry_attempts": 0, "maximum_event_age_in_seconds": 3600},
