@@ -17,6 +17,7 @@ from components.network.firewall import Firewall, FirewallArgs
 from components.network.vpc import Network, NetworkArgs
 from components.observability.alarms import Alarms, AlarmsArgs, cache_member_cluster_ids
 from components.observability.alert_topic import AlertTopic, AlertTopicArgs
+from components.observability.budget import Budget, BudgetArgs
 from components.recovery.backup import Backups, BackupsArgs
 from components.recovery.drill import RestoreDrill, RestoreDrillArgs
 from components.recovery.file_system_restores import restored_catalog
@@ -28,6 +29,7 @@ from components.security.permissions_boundary import PermissionsBoundary, Permis
 from components.settings import load_settings
 from components.shared.access_logs import AccessLogBucket, AccessLogBucketArgs
 from components.shared.adoption import adopt
+from components.shared.pause import pause_protection
 from components.shared.provider import account_id, aws_provider, copy_region_provider
 from k8s.chart_values import GRAFANA_HEALTH_PATH, GRAFANA_POD_PORT
 from k8s.network_policies import NetworkContext
@@ -42,6 +44,10 @@ provider = aws_provider(settings)
 on_aws = pulumi.ResourceOptions(providers=[provider])
 account = account_id(provider)
 protect = settings.general.protect_stateful_resources
+# Paused: minimum monthly cost, every byte of data kept (README "Pause and resume").
+paused = settings.general.paused
+# What a pause deletes after snapshotting it (cache, cluster, ALB) loses its protection where pausing is allowed.
+deletable_by_pause = pause_protection(protect, settings.general.pausable)
 
 # Every IAM role registered after this line carries the stack's permissions boundary.
 boundary = PermissionsBoundary(
@@ -59,7 +65,15 @@ key = EncryptionKey(
 
 network = Network(
     "network",
-    NetworkArgs(settings=settings.network, name_prefix=settings.prefix, region=settings.region, account_id=account, kms_key_arn=key.arn),
+    NetworkArgs(
+        settings=settings.network,
+        name_prefix=settings.prefix,
+        region=settings.region,
+        account_id=account,
+        kms_key_arn=key.arn,
+        paused=paused,
+        egress_while_paused=settings.ci_runner.enabled,
+    ),
     opts=on_aws,
 )
 
@@ -73,6 +87,7 @@ firewall = Firewall(
         app_ports=routed_ports(settings.apps.catalog),
         internal_ports=service_ports(settings.apps.catalog),
         smtp_port=settings.email.smtp_port if settings.email.enabled else None,
+        paused=paused,
     ),
     opts=on_aws,
 )
@@ -101,6 +116,8 @@ database = Database(
         protect=protect,
         master_password=settings.secret("databaseMasterPassword"),
         secret_recovery_window_days=settings.secrets.recovery_window_days,
+        region=settings.region,
+        paused=paused,
     ),
     opts=on_aws,
 )
@@ -114,7 +131,8 @@ cache = Cache(
         security_group_id=firewall.cache_security_group_id,
         kms_key_arn=key.arn,
         secret_recovery_window_days=settings.secrets.recovery_window_days,
-        protect=protect,
+        protection=deletable_by_pause,
+        paused=paused,
         snapshot_name=settings.cache.restore_from.snapshot if settings.cache.restore_from else None,
         replication_group_id=replication_group_id(settings.prefix, settings.cache.restore_from),
     ),
@@ -156,7 +174,7 @@ edge = Edge(
         name_prefix=settings.prefix,
         region=settings.region,
         account_id=account,
-        is_production=settings.is_production,
+        alb_protection=pause_protection(settings.is_production, settings.general.pausable),
         protect=protect,
         vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids,
@@ -165,6 +183,7 @@ edge = Edge(
         services=routed(settings.apps.catalog),
         sites=grafana_sites,
         access_logs=access_logs.destination,
+        paused=paused,
     ),
     opts=on_aws,
 )
@@ -229,6 +248,8 @@ if settings.apps.platform == "ecs":
             listeners=edge.listeners,
             protect=protect,
             alert_topic_arn=alerts.topic_arn,
+            architecture=settings.general.architecture,
+            paused=paused,
         ),
         opts=on_aws,
     )
@@ -280,7 +301,7 @@ if settings.ci_runner.enabled:
         opts=on_aws,
     )
 
-# EKS: runners and monitoring always; the applications too when apps.platform is eks.
+# EKS: runners and monitoring always; the applications too when apps.platform is eks. Paused: no cluster.
 platform = None
 if settings.eks.enabled:
     platform = KubernetesPlatform(
@@ -296,14 +317,18 @@ if settings.eks.enabled:
             secret_arns=[app_secrets.secret_arn, database.master_secret_arn, cache.auth_secret_arn],
             firewall=firewall,
             protect=protect,
+            protection=deletable_by_pause,
+            architecture=settings.general.architecture,
+            paused=paused,
         ),
         opts=on_aws,
     )
 
-if platform is not None and ci_runner is not None:
+cluster_up = platform is not None and platform.active
+if cluster_up and ci_runner is not None:
     platform.admit_api_client("ci-runner", ci_runner.security_group_id)
 # The ALB sends to pods: the routed apps' ports when they run on EKS, Grafana's when it is published.
-if platform is not None:
+if cluster_up:
     pod_ports = [*(routed_ports(settings.apps.catalog) if settings.apps.platform == "eks" else ()), *(s.port for s in grafana_sites)]
     if pod_ports:
         platform.admit_load_balancer(firewall.alb_security_group_id, pod_ports)
@@ -312,6 +337,8 @@ if platform is not None:
 k8s_apps = None
 k8s_file_systems: dict[str, SharedFileSystem] = {}
 if platform is not None and settings.apps.platform == "eks":
+    # The agents' files outlive the cluster: while paused, the file system stays (reachable from
+    # the app group only) for the resumed cluster's volume to bind to again.
     k8s_file_systems = {
         item.storage.name: SharedFileSystem(
             f"eks-efs-{item.storage.name}",
@@ -320,7 +347,7 @@ if platform is not None and settings.apps.platform == "eks":
                 name_prefix=f"{settings.prefix}-eks",
                 vpc_id=network.vpc_id,
                 subnet_ids=network.private_app_subnet_ids,
-                client_security_group_id=platform.cluster_security_group_id,
+                client_security_group_id=platform.cluster_security_group_id if platform.active else firewall.app_security_group_id,
                 kms_key_arn=key.arn,
                 protect=protect,
             ),
@@ -329,6 +356,7 @@ if platform is not None and settings.apps.platform == "eks":
         for item in catalog
         if item.storage is not None
     }
+if cluster_up and settings.apps.platform == "eks":
     k8s_apps = KubernetesApps(
         "k8s-apps",
         KubernetesAppsArgs(
@@ -361,13 +389,15 @@ if platform is not None and settings.apps.platform == "eks":
         ),
     )
 
-# Metrics, alerts, dashboards and logs, and the CI runners, on the cluster.
+# Metrics, alerts, dashboards and logs, and the CI runners, on the cluster (while paused, only
+# what outlives the cluster: Grafana's password, Loki's bucket).
 observability = None
 runners = None
 if platform is not None:
-    on_cluster = pulumi.ResourceOptions(providers=[provider, platform.k8s_provider])
+    active = platform.active
+    on_cluster = pulumi.ResourceOptions(providers=[provider, platform.k8s_provider]) if active else on_aws
     apps_on_eks = settings.apps.platform == "eks"
-    if settings.monitoring.enabled and ecs is not None:
+    if settings.monitoring.enabled and ecs is not None and active:
         # Prometheus on the cluster scrapes the ECS tasks' metrics through their Cloud Map names.
         firewall.admit_scraper(
             "eks-prometheus", platform.cluster_security_group_id, [w.port for w in metrics_services(settings.apps.catalog)]
@@ -381,10 +411,10 @@ if platform is not None:
                 environment=settings.general.environment,
                 region=settings.region,
                 account_id=account,
-                cluster_name=platform.cluster_name,
-                oidc_provider_arn=platform.oidc_provider_arn,
-                oidc_issuer=platform.oidc_issuer,
-                storage_class=platform.gp3_storage_class_name,
+                cluster_name=platform.cluster_name if active else "",
+                oidc_provider_arn=platform.oidc_provider_arn if active else "",
+                oidc_issuer=platform.oidc_issuer if active else "",
+                storage_class=platform.gp3_storage_class_name if active else "",
                 topic_arn=alerts.topic_arn,
                 kms_key_arn=key.arn,
                 protect=protect,
@@ -399,12 +429,15 @@ if platform is not None:
                 smtp_password=settings.secret("alertmanagerSmtpPassword"),
                 grafana_target_group_arn=edge.site_target_group_arns.get("grafana"),
                 grafana_github_client_secret=settings.secret("grafanaGithubClientSecret"),
-                load_balancer_controller=[platform.controllers.releases["aws-load-balancer-controller"]],
-                depends_on=platform.nodes_ready,
+                load_balancer_controller=[platform.controllers.releases["aws-load-balancer-controller"]] if active else (),
+                depends_on=platform.nodes_ready if active else (),
+                # No apps node group: the monitoring pods run on the system nodes.
+                tolerations=platform.system_tolerations if active and settings.eks.node_groups.apps is None else (),
+                paused=not active,
             ),
             opts=on_cluster,
         )
-    if settings.runners.enabled:
+    if settings.runners.enabled and active:
         runners = Runners(
             "runners",
             RunnersArgs(
@@ -455,23 +488,35 @@ if settings.backup.drill.enabled:
         opts=on_aws,
     )
 
-alarms = Alarms(
-    "alarms",
-    AlarmsArgs(
-        settings=settings.alarms,
-        name_prefix=settings.prefix,
-        region=settings.region,
-        topic_arn=alerts.topic_arn,
-        database_instance_id=database.instance_identifier,
-        cache_member_cluster_ids=cache_member_cluster_ids(cache.replication_group_id, settings.cache.nodes),
-        alb_arn_suffix=edge.alb_arn_suffix,
-        target_group_arn_suffixes=edge.target_group_arn_suffixes,
-        ecs_cluster_name=ecs.cluster_name if ecs is not None else None,
-        ecs_service_names=ecs.service_names if ecs is not None else {},
-        ecs_container_insights=settings.apps.container_insights != "disabled",
-    ),
+# Paused, nothing is there to watch (the budget still is): no alarms, no dashboard.
+alarms = None
+if not paused:
+    alarms = Alarms(
+        "alarms",
+        AlarmsArgs(
+            settings=settings.alarms,
+            name_prefix=settings.prefix,
+            region=settings.region,
+            topic_arn=alerts.topic_arn,
+            database_instance_id=database.instance_identifier,
+            cache_member_cluster_ids=cache_member_cluster_ids(cache.replication_group_id, settings.cache.nodes),
+            alb_arn_suffix=edge.alb_arn_suffix,
+            target_group_arn_suffixes=edge.target_group_arn_suffixes,
+            ecs_cluster_name=ecs.cluster_name if ecs is not None else None,
+            ecs_service_names=ecs.service_names if ecs is not None else {},
+            ecs_container_insights=settings.apps.container_insights != "disabled",
+        ),
+        opts=on_aws,
+    )
+
+budget = Budget(
+    "budget",
+    BudgetArgs(settings=settings.budget, stack=settings.stack, name_prefix=settings.prefix, topic_arn=alerts.topic_arn),
     opts=on_aws,
 )
+
+pulumi.export("paused", paused)
+pulumi.export("budgetName", budget.budget_name)
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("vpcCidr", network.vpc_cidr)
@@ -495,7 +540,8 @@ pulumi.export("cacheReaderEndpoint", cache.reader_endpoint)
 pulumi.export("cachePort", cache.port)
 pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
 pulumi.export("alertTopicArn", alerts.topic_arn)
-pulumi.export("albDnsName", edge.alb_dns_name)
+if edge.alb_dns_name is not None:
+    pulumi.export("albDnsName", edge.alb_dns_name)
 pulumi.export("apiUrl", edge.api_url)
 pulumi.export("frontendUrl", edge.frontend_url)
 pulumi.export("ecrRepositoryUrls", registry.repository_urls)
@@ -514,13 +560,13 @@ pulumi.export("githubOidcProviderArn", identity.oidc_provider_arn)
 pulumi.export("guardDutyDetectorId", audit.guardduty_detector_id)
 if audit.trail_arn is not None:
     pulumi.export("cloudTrailArn", audit.trail_arn)
-if platform is not None:
+if cluster_up:
     pulumi.export("eksClusterName", platform.cluster_name)
     pulumi.export("eksOidcProviderArn", platform.oidc_provider_arn)
     pulumi.export("eksClusterSecurityGroupId", platform.cluster_security_group_id)
     # Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig` (README "Reaching the cluster").
     pulumi.export("kubeconfig", platform.kubeconfig)
-if alarms.dashboard_name is not None:
+if alarms is not None and alarms.dashboard_name is not None:
     pulumi.export("dashboardName", alarms.dashboard_name)
 if runners is not None:
     pulumi.export("runnerScaleSets", runners.scale_set_names)

@@ -20,6 +20,7 @@ from pydantic.alias_generators import to_snake
 from components.compute.apps_settings import AppsSettings, production_problems
 from components.compute.eks.eks_settings import EksSettings
 from components.compute.eks.runners_settings import RunnerSettings, runner_fit_problems
+from components.compute.eks.system_pods import system_fit_problems
 from components.compute.email_settings import EmailSettings
 from components.data.app_secrets_settings import (
     CARRIED_OVER_AREA,
@@ -41,6 +42,7 @@ from components.network.firewall_settings import FirewallSettings
 from components.network.vpc_settings import NetworkSettings
 from components.observability.alarms_settings import AlarmSettings
 from components.observability.alerts_settings import AlertsSettings
+from components.observability.budget_settings import BudgetSettings
 from components.observability.monitoring_settings import MonitoringSettings, grafana_problems
 from components.recovery.backup_settings import BackupSettings
 from components.recovery.cross_checks import recovery_problems
@@ -48,6 +50,7 @@ from components.security.audit_settings import AuditSettings
 from components.security.ci_runner_settings import CiRunnerSettings, ci_runner_problems
 from components.security.ci_settings import CiSettings
 from components.shared.adoption_settings import AdoptionSettings
+from components.shared.architecture import mismatches
 from components.shared.bucket_settings import BucketSettings
 from components.shared.general_settings import NAME_PREFIX_MAX, GeneralSettings
 from components.shared.settings_model import Model, Path, Problem, check_aws_name
@@ -77,6 +80,7 @@ AREAS: dict[str, type[Model]] = {
     "backup": BackupSettings,
     "buckets": BucketSettings,
     "adoption": AdoptionSettings,
+    "budget": BudgetSettings,
 }
 # Areas a stack may leave out entirely (their defaults then apply).
 OPTIONAL_AREAS = frozenset({"adoption"})
@@ -133,6 +137,7 @@ class Settings:
     backup: BackupSettings
     buckets: BucketSettings
     adoption: AdoptionSettings
+    budget: BudgetSettings
     # Third-party credentials from the secure area `ohmycoins:credentials`: app-secret key -> secret value.
     credentials: Mapping[str, pulumi.Output[str]]
     # Existing app-secret values from the secure area `ohmycoins:appSecretValues`: app-secret key -> secret value.
@@ -213,6 +218,9 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
         problems.append((key_path("apps", ("platform",)), "is eks, but ohmycoins:eks.enabled is false"))
     problems += [(key_path(area, path), reason) for area, path, reason in egress_problems(network, apps, eks, apps.catalog)]
 
+    if apps.platform == "eks" and eks.enabled and eks.node_groups.apps is None:
+        problems.append((key_path("eks", ("nodeGroups", "apps")), "is required when ohmycoins:apps.platform is eks: the apps run on it"))
+
     problems += _observability_problems(parsed)
 
     backup, database = parsed["backup"], parsed["database"]
@@ -223,6 +231,7 @@ def cross_area_problems(parsed: dict[str, Model], stack: str, region: str) -> li
     problems += [(key_path(area, p.path), p.reason) for area, p in recovery]
     problems += _access_path_problems(parsed)
     problems += _data_problems(parsed, region)
+    problems += _pause_and_architecture_problems(parsed)
     return problems
 
 
@@ -261,6 +270,24 @@ def _data_problems(parsed: dict[str, Model], region: str) -> list[tuple[str, str
     return problems
 
 
+def _pause_and_architecture_problems(parsed: dict[str, Model]) -> list[tuple[str, str]]:
+    """What a pause cannot do, and classes that do not match the stack's CPU architecture."""
+    general, edge, eks = parsed["general"], parsed["edge"], parsed["eks"]
+    assert isinstance(general, GeneralSettings) and isinstance(edge, EdgeSettings) and isinstance(eks, EksSettings)
+    problems: list[tuple[str, str]] = []
+    if general.paused and not edge.https:
+        reason = "a stack without ohmycoins:edge.domain is reached by its ALB's own name, which a pause would change; give it a domain"
+        problems.append((key_path("general", ("paused",)), reason))
+    classes: list[tuple[str, Path, str]] = []
+    if eks.enabled:
+        for group, size in eks.node_groups.present().items():
+            classes += [("eks", ("nodeGroups", group, "instanceTypes", i), t) for i, t in enumerate(size.instance_types)]
+    # The data tier runs no image of ours: any class works with either architecture (an adopted x86
+    # database keeps its class), so only the nodes, whose AMI follows the architecture, must match.
+    problems += [(key_path(area, path), reason) for area, path, reason in mismatches(general.architecture, classes)]
+    return problems
+
+
 def _observability_problems(parsed: dict[str, Model]) -> list[tuple[str, str]]:
     """Monitoring and runners need the cluster, their secrets, and runner pods that fit the nodes."""
     monitoring, runners, eks = parsed["monitoring"], parsed["runners"], parsed["eks"]
@@ -285,6 +312,8 @@ def _observability_problems(parsed: dict[str, Model]) -> list[tuple[str, str]]:
         needs_secret("grafanaGithubClientSecret", "monitoring", ("grafana", "github"), "GitHub sign-in needs the OAuth App's secret")
     for area, problem in runner_fit_problems(runners, eks.node_groups.runners.instance_types):
         problems.append((key_path(area, problem.path), problem.reason))
+    if eks.enabled:
+        problems += [(key_path("eks", p.path), p.reason) for p in system_fit_problems(eks, monitoring.enabled, runners.enabled)]
     return problems
 
 

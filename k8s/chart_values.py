@@ -13,6 +13,14 @@ from typing import Any
 
 from components.compute.eks.node_sizing import LOG_SHIPPER_REQUESTS, NODE_EXPORTER_REQUESTS
 from components.compute.eks.runners_settings import DIND_REQUESTS, RunnerGroup
+from components.compute.eks.system_pods import (
+    ALERTMANAGER_REQUESTS,
+    ARC_CONTROLLER_REQUESTS,
+    GRAFANA_REQUESTS,
+    KUBE_STATE_METRICS_REQUESTS,
+    LOKI_REQUESTS,
+    PROMETHEUS_REQUESTS,
+)
 from components.observability.monitoring_settings import GrafanaSettings, MonitoringSettings
 
 MONITORING_NAMESPACE = "monitoring"
@@ -171,13 +179,19 @@ def prometheus_stack_values(
     dns_scrapes: Sequence[DnsScrape] = (),
     grafana_role_arn: str | None = None,
     region: str | None = None,
+    tolerations: Sequence[Mapping[str, str]] = (),
+    retain_volumes: bool = True,
 ) -> dict[str, Any]:
     """kube-prometheus-stack: Prometheus, Alertmanager, Grafana, kube-state-metrics, node exporter.
 
     `scrapes` are ServiceMonitors (apps on EKS), `dns_scrapes` scrape configs (apps on ECS); with
     `grafana_role_arn` Grafana also gets a CloudWatch data source through that IRSA role.
+    `tolerations` let its pods onto tainted nodes (the system nodes of a cluster without an apps group).
+    `retain_volumes` false: the StatefulSets' volume claims go with them (a pause or a destroy
+    removes the release), so no volume is left behind in EBS.
     """
     retention_gb = int(settings.prometheus_volume_gib * 0.85)
+    claims = {} if retain_volumes else {"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Delete", "whenScaled": "Retain"}}
     return {
         "fullnameOverride": "kps",
         # EKS runs the control plane: its etcd, scheduler, controller manager are not scrapeable,
@@ -221,7 +235,9 @@ def prometheus_stack_values(
                 "podMonitorSelectorNilUsesHelmValues": False,
                 "additionalScrapeConfigs": dns_scrape_configs(dns_scrapes, apps_namespace),
                 "storageSpec": {"volumeClaimTemplate": _volume_claim(storage_class, settings.prometheus_volume_gib)},
-                "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
+                "resources": {"requests": dict(PROMETHEUS_REQUESTS), "limits": {"cpu": "1", "memory": "2Gi"}},
+                "tolerations": list(tolerations),
+                **claims,
             },
         },
         "alertmanager": {
@@ -235,7 +251,9 @@ def prometheus_stack_values(
             "alertmanagerSpec": {
                 "storage": {"volumeClaimTemplate": _volume_claim(storage_class, settings.alertmanager_volume_gib)},
                 "secrets": [receiver_secret] if receiver_secret else [],
-                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
+                "resources": {"requests": dict(ALERTMANAGER_REQUESTS), "limits": {"cpu": "200m", "memory": "256Mi"}},
+                "tolerations": list(tolerations),
+                **claims,
             },
         },
         "grafana": {
@@ -286,13 +304,18 @@ def prometheus_stack_values(
                     for name, (gnet_id, revision, source) in sorted(STARTER_DASHBOARDS.items())
                 }
             },
-            "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
+            "resources": {"requests": dict(GRAFANA_REQUESTS), "limits": {"cpu": "500m", "memory": "512Mi"}},
+            "tolerations": list(tolerations),
         },
         "prometheus-node-exporter": {
             "tolerations": TOLERATE_EVERYTHING,
             "resources": {"requests": dict(NODE_EXPORTER_REQUESTS), "limits": {"memory": "64Mi"}},
         },
-        "kube-state-metrics": {"resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}},
+        "kube-state-metrics": {
+            "resources": {"requests": dict(KUBE_STATE_METRICS_REQUESTS), "limits": {"memory": "256Mi"}},
+            "tolerations": list(tolerations),
+        },
+        "prometheusOperator": {"tolerations": list(tolerations), "admissionWebhooks": {"patch": {"tolerations": list(tolerations)}}},
     }
 
 
@@ -327,7 +350,14 @@ def grafana_ini(grafana: GrafanaSettings | None) -> dict[str, Any]:
     return ini
 
 
-def loki_values(settings: MonitoringSettings, storage_class: str, region: str, bucket: str | None, role_arn: str | None) -> dict[str, Any]:
+def loki_values(
+    settings: MonitoringSettings,
+    storage_class: str,
+    region: str,
+    bucket: str | None,
+    role_arn: str | None,
+    tolerations: Sequence[Mapping[str, str]] = (),
+) -> dict[str, Any]:
     """Loki as one binary: per-stack retention enforced by the compactor; S3 or a local volume."""
     object_store = settings.loki_storage
     storage: dict[str, Any] = {"type": object_store}
@@ -366,7 +396,8 @@ def loki_values(settings: MonitoringSettings, storage_class: str, region: str, b
         "singleBinary": {
             "replicas": 1,
             "persistence": {"enabled": True, "size": f"{settings.loki_volume_gib}Gi", "storageClass": storage_class},
-            "resources": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+            "resources": {"requests": dict(LOKI_REQUESTS), "limits": {"cpu": "1", "memory": "1Gi"}},
+            "tolerations": list(tolerations),
         },
         "read": {"replicas": 0},
         "write": {"replicas": 0},
@@ -470,7 +501,7 @@ def arc_controller_values() -> dict[str, Any]:
         "serviceAccount": {"create": True, "name": ARC_CONTROLLER_SERVICE_ACCOUNT},
         "nodeSelector": {NODE_GROUP_LABEL: "system"},
         "tolerations": [CRITICAL_ADDONS_TOLERATION],
-        "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+        "resources": {"requests": dict(ARC_CONTROLLER_REQUESTS), "limits": {"memory": "256Mi"}},
         "podSecurityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
         "securityContext": _restricted_container(),
         "flags": {"logLevel": "info"},

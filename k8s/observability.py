@@ -6,6 +6,9 @@ account; Loki keeps its logs in S3 through its own IRSA role (production) or on 
 Only Grafana is reachable from outside the cluster, and only when the stack publishes it: the Edge's
 ALB (HTTPS, WAF) forwards its host to the Grafana pods through a TargetGroupBinding. Otherwise it is
 opened with `kubectl port-forward`.
+
+While the stack is paused there is no cluster: only what outlives it stays here, the Grafana admin
+password (the same one after a resume) and, with S3 storage, Loki's bucket and its logs.
 """
 
 from __future__ import annotations
@@ -158,6 +161,9 @@ class ObservabilityArgs:
     # The release that installs the TargetGroupBinding CRD Grafana's binding is an object of.
     load_balancer_controller: Sequence[pulumi.Resource] = ()
     depends_on: Sequence[pulumi.Resource] = ()
+    # Tolerations of the monitoring pods: the system nodes' taint when the cluster has no apps group.
+    tolerations: Sequence[Mapping[str, str]] = ()
+    paused: bool = False
 
 
 class Observability(pulumi.ComponentResource):
@@ -172,6 +178,12 @@ class Observability(pulumi.ComponentResource):
         super().__init__("ohmycoins:k8s:Observability", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
+        password = random.RandomPassword(f"{name}-grafana-admin-password", length=32, special=False, opts=child)
+        self._bucket = self._loki_bucket(name, args) if settings.loki_storage == "s3" else None
+        self.loki_bucket = self._bucket.bucket_name if self._bucket is not None else None
+        if args.paused:
+            self.register_outputs({"loki_bucket": self.loki_bucket})
+            return
 
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
@@ -183,8 +195,6 @@ class Observability(pulumi.ComponentResource):
             opts=child,
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
-
-        password = random.RandomPassword(f"{name}-grafana-admin-password", length=32, special=False, opts=child)
         grafana_secret = k8s.core.v1.Secret(
             f"{name}-grafana-admin",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=GRAFANA_ADMIN_SECRET, namespace=MONITORING_NAMESPACE),
@@ -243,6 +253,8 @@ class Observability(pulumi.ComponentResource):
                 dns_scrapes=args.dns_scrapes,
                 grafana_role_arn=v[3],
                 region=args.region,
+                tolerations=args.tolerations,
+                retain_volumes=args.protect,
             )
         )
         github_secret = self._grafana_github_secret(name, args, in_namespace)
@@ -257,22 +269,20 @@ class Observability(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=waits_for),
         )
 
-        self.loki_bucket = None
         loki_role_arn: pulumi.Input[str | None] = None
-        if settings.loki_storage == "s3":
-            bucket = self._loki_bucket(name, args)
+        if self._bucket is not None:
+            bucket_arn = self._bucket.arn
             loki_role = self._irsa_role(
                 name,
                 args,
                 "loki",
                 LOKI_SERVICE_ACCOUNT,
-                pulumi.Output.all(bucket.arn, args.kms_key_arn).apply(lambda v: loki_bucket_policy(v[0], v[1])),
+                pulumi.Output.all(bucket_arn, args.kms_key_arn).apply(lambda v: loki_bucket_policy(v[0], v[1])),
                 "Loki reads and writes its chunks and index in its bucket",
             )
-            self.loki_bucket = bucket.bucket_name
             loki_role_arn = loki_role.role_arn
         loki_chart_values = pulumi.Output.all(self.loki_bucket, loki_role_arn).apply(
-            lambda v: loki_values(settings, args.storage_class, args.region, bucket=v[0], role_arn=v[1])
+            lambda v: loki_values(settings, args.storage_class, args.region, bucket=v[0], role_arn=v[1], tolerations=args.tolerations)
         )
         helm_release(
             f"{name}-loki",

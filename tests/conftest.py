@@ -33,6 +33,22 @@ def eks_apps_plan() -> Plan:
     return run_stack("eks-apps", EKS_APPS_STACK_FILE)
 
 
+@pytest.fixture(scope="session")
+def paused_plan(staging_plan) -> Plan:
+    """Staging paused, planned as an update of its running plan (ignored inputs keep their values)."""
+    from tools.variants import run_variant, set_paused
+
+    return run_variant("staging", set_paused(True), prior=staging_plan)
+
+
+@pytest.fixture(scope="session")
+def resumed_plan(paused_plan) -> Plan:
+    """Staging resumed, planned as an update of the paused plan."""
+    from tools.variants import run_variant, set_paused
+
+    return run_variant("staging", set_paused(False), prior=paused_plan)
+
+
 @pytest.fixture(params=["staging", "production"], scope="session")
 def any_plan(request, staging_plan, production_plan) -> Plan:
     return {"staging": staging_plan, "production": production_plan}[request.param]

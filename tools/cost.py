@@ -1,6 +1,6 @@
 """Monthly cost of a stack from its offline plan: per priced resource, per component, in total.
 
-python -m tools.cost STACK [--stack-file F] [--all]
+python -m tools.cost STACK [--stack-file F] [--all]   (running and paused side by side, and each saving)
 python -m tools.cost --compare STACK_A STACK_B
 
 Prices and usage assumptions live in tools/prices/<region>.yaml (each price with its source and
@@ -14,7 +14,7 @@ import argparse
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,19 +36,29 @@ class CostLine:
     component: str
     what: str
     monthly: float
+    # Price lines (tools/prices) behind this resource's cost not checked against their source.
+    unchecked: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class PriceBook:
-    """Prices (flat keys like `vpc.nat_gateway_hour`) and the usage assumptions of one stack."""
+    """Prices (keys like `vpc.nat_gateway_hour`, `ec2.instance_hour` + variant) and the usage assumptions of one stack."""
 
     prices: dict[str, Any]
     usage: dict[str, Any]
     free: dict[str, str]
+    # Every price line read since the list was last cleared: (key, entry).
+    used: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def price(self, key: str) -> Any:
+    def price(self, key: str, variant: str | None = None) -> float:
+        """One price line's figure; `variant` picks an entry of a table (an instance type, a node type)."""
         service, _, item = key.partition(".")
-        return self.prices[service][item]
+        entry = self.prices[service][item]
+        if variant is not None:
+            entry = entry[variant]
+            key = f"{key}.{variant}"
+        self.used.append((key, entry))
+        return entry["usd"] if "usd" in entry else entry["fraction"]
 
     def use(self, key: str, name: str | None = None) -> Any:
         value = self.usage[key]
@@ -66,11 +76,18 @@ def _document(region: str) -> dict[str, Any]:
     return yaml.safe_load((PRICES_DIR / f"{region}.yaml").read_text())
 
 
-def price_book(stack: str, region: str = "ap-southeast-2") -> PriceBook:
+def price_book(stack: str, region: str = "ap-southeast-2", paused: bool = False) -> PriceBook:
+    """A stack's prices and usage: the defaults, the stack's own, then (paused) the paused stack's."""
     document = _document(region)
     usage = dict(document["usage"]["default"])
     usage.update(document["usage"].get(stack) or {})
+    if paused:
+        usage.update(document["usage"]["paused"])
     return PriceBook(prices=document["prices"], usage=usage, free=document["free"])
+
+
+def is_paused(plan: Plan) -> bool:
+    return plan.outputs.get("paused") is True
 
 
 # Pricers: (resource, plan, book) -> [(what, monthly USD)]. Pure functions of the plan's inputs.
@@ -124,7 +141,7 @@ def _public_ipv4_count(r: PlannedResource) -> int | None:
 
 def _ec2_hour(book: PriceBook, instance_type: str) -> float:
     try:
-        return book.price("ec2.instance_hour")[instance_type]
+        return book.price("ec2.instance_hour", instance_type)
     except KeyError:
         raise KeyError(f"no EC2 price for {instance_type}: add it to tools/prices") from None
 
@@ -137,7 +154,7 @@ def _node_group(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[s
     extra = book.use("autoscaled_node_hours", r.name) if (scaling.get("maxSize") or 0) > desired else 0
     node_hours = desired * book.hours + extra
     spot = r.inputs.get("capacityType") == "SPOT"
-    factor = book.use("spot_fraction_of_on_demand") if spot and "spot_fraction_of_on_demand" in book.usage else (0.35 if spot else 1.0)
+    factor = book.use("spot_fraction_of_on_demand") if spot else 1.0
     disk = r.inputs.get("diskSize") or _launch_template_disk(r, plan) or book.use("node_disk_gb_default")
     label = f"{desired} x {types[0]}{' spot' if spot else ''}" + (f" + {extra} autoscaled h" if extra else "")
     return [
@@ -233,8 +250,17 @@ def spot_split(count: int, strategies: list[dict[str, Any]] | None) -> tuple[flo
     return on_demand, spot
 
 
+def _running_tasks(service: PlannedResource, plan: Plan) -> int:
+    """The desired count, moved inside the bounds of the service's autoscaling target (as AWS does)."""
+    count = service.inputs.get("desiredCount", 1)
+    for target in plan.all("aws:appautoscaling/target:Target"):
+        if service.urn in target.dependencies:
+            count = min(max(count, target.inputs.get("minCapacity", 0)), target.inputs.get("maxCapacity", count))
+    return count
+
+
 def _ecs_service(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
-    count = r.inputs.get("desiredCount", 1)
+    count = _running_tasks(r, plan)
     cpu, memory, arm = _task_size(_task_definition(r, plan, "taskDefinition"))
     on_demand, spot = spot_split(count, r.inputs.get("capacityProviderStrategies"))
     lines = []
@@ -288,6 +314,8 @@ def runs_per_month(expression: str, hours: float = 730) -> float:
 
 def _schedule(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
     ecs = _dig(r.inputs, "target.ecsParameters")
+    if r.inputs.get("state") == "DISABLED":
+        return [("disabled: no runs", 0.0)]
     if not ecs:
         return [("invocations within the free 14 million", 0.0)]
     runs = runs_per_month(r.inputs.get("scheduleExpression", ""), book.hours)
@@ -302,23 +330,30 @@ def _schedule(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str
 def _rds_instance(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
     instance_class = r.inputs.get("instanceClass", "")
     try:
-        hourly = book.price("rds.instance_hour")[instance_class]
+        hourly = book.price("rds.instance_hour", instance_class)
     except KeyError:
         raise KeyError(f"no RDS price for {instance_class}: add it to tools/prices") from None
     copies = 2 if r.inputs.get("multiAz") else 1
     storage = r.inputs.get("allocatedStorage", 20)
     storage = int(storage) if str(storage).isdigit() else 20
     az = "Multi-AZ" if copies == 2 else "single-AZ"
-    return [
-        (f"{instance_class} {az}", hourly * copies * book.hours),
-        (f"{storage} GB gp3 {az}", book.price("rds.gp3_gb_month") * storage * copies),
-    ]
+    # A stopped instance bills its storage (and backups) only.
+    compute = (f"{instance_class} {az} stopped", 0.0) if _stopped(r, plan) else (f"{instance_class} {az}", hourly * copies * book.hours)
+    return [compute, (f"{storage} GB gp3 {az}", book.price("rds.gp3_gb_month") * storage * copies)]
+
+
+def _stopped(instance: PlannedResource, plan: Plan) -> bool:
+    """Whether the plan holds the instance in the `stopped` state (aws.rds.InstanceDesiredState)."""
+    return any(
+        state.inputs.get("state") == "stopped" and instance.urn in state.dependencies
+        for state in plan.all("aws:rds/instanceDesiredState:InstanceDesiredState")
+    )
 
 
 def _replication_group(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
     node_type = r.inputs.get("nodeType", "")
     try:
-        hourly = book.price("elasticache.node_hour")[node_type]
+        hourly = book.price("elasticache.node_hour", node_type)
     except KeyError:
         raise KeyError(f"no ElastiCache price for {node_type}: add it to tools/prices") from None
     if r.inputs.get("engine") == "valkey":
@@ -453,7 +488,7 @@ def _k8s_service(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[
 def _codebuild_project(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
     compute = (r.inputs.get("environment") or {}).get("computeType", "")
     try:
-        per_minute = book.price("codebuild.build_minute")[compute]
+        per_minute = book.price("codebuild.build_minute", compute)
     except KeyError:
         raise KeyError(f"no CodeBuild price for {compute}: add it to tools/prices") from None
     minutes, gb = book.use("ci_runner_build_minutes"), book.use("ci_runner_nat_gb")
@@ -465,7 +500,22 @@ def _codebuild_project(r: PlannedResource, plan: Plan, book: PriceBook) -> list[
 
 
 def _cloudmap_service(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
-    return [("1 registered instance", book.price("cloudmap.registered_instance_month"))]
+    instances = book.use("cloudmap_instances_per_service")
+    return [(f"{instances} registered instance(s)", book.price("cloudmap.registered_instance_month") * instances)]
+
+
+def _ec2_instance(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
+    instance_type = r.inputs.get("instanceType") or _launch_template_instance_type(r, plan) or "t3.micro"
+    disk = _launch_template_disk(r, plan) or 8
+    return [
+        (f"{instance_type} {book.hours:.0f} h", _ec2_hour(book, instance_type) * book.hours),
+        (f"{disk} GB gp3 root volume", book.price("ebs.gp3_gb_month") * disk),
+    ]
+
+
+def _budget(r: PlannedResource, plan: Plan, book: PriceBook) -> list[tuple[str, float]]:
+    days = book.hours / 24
+    return [(f"{days:.1f} budget days", book.price("budgets.budget_day") * days)]
 
 
 PRICERS: dict[str, Pricer] = {
@@ -506,6 +556,8 @@ PRICERS: dict[str, Pricer] = {
     "kubernetes:core/v1:Service": _k8s_service,
     "aws:backup/selection:Selection": lambda r, plan, book: selection_lines(r, plan, book, runs_per_month),
     "aws:sfn/stateMachine:StateMachine": lambda r, plan, book: state_machine_lines(r, plan, book, runs_per_month),
+    "aws:ec2/instance:Instance": _ec2_instance,
+    "aws:budgets/budget:Budget": _budget,
 }
 
 
@@ -524,14 +576,17 @@ def unpriced_types(plan: Plan, book: PriceBook | None = None) -> list[str]:
 
 
 def cost_lines(plan: Plan, book: PriceBook | None = None) -> list[CostLine]:
-    book = book or price_book(plan.stack)
+    book = book or price_book(plan.stack, paused=is_paused(plan))
     lines = []
     for resource in plan.resources:
         if not billable(resource) or resource.type not in PRICERS:
             continue
         label = component_label(plan, resource)
-        for what, monthly in PRICERS[resource.type](resource, plan, book):
-            lines.append(CostLine(resource.name, resource.type, label, what, round(monthly, 4)))
+        book.used.clear()
+        priced = PRICERS[resource.type](resource, plan, book)
+        unchecked = tuple(sorted({key for key, entry in book.used if not entry.get("checked")}))
+        for what, monthly in priced:
+            lines.append(CostLine(resource.name, resource.type, label, what, round(monthly, 4), unchecked))
     return lines
 
 
@@ -540,6 +595,15 @@ class CostReport:
     stack: str
     lines: list[CostLine]
     unpriced: list[str]
+    paused: bool = False
+
+    @property
+    def unchecked(self) -> list[str]:
+        """The price lines (tools/prices) behind this report that were not checked against their source."""
+        return sorted({key for line in self.lines for key in line.unchecked})
+
+    def resource_unchecked(self, resource: str, type_: str) -> bool:
+        return any(line.unchecked for line in self.lines if line.resource == resource and line.type == type_)
 
     @property
     def total(self) -> float:
@@ -561,8 +625,8 @@ class CostReport:
 
 
 def cost_report(plan: Plan) -> CostReport:
-    book = price_book(plan.stack)
-    return CostReport(plan.stack, cost_lines(plan, book), unpriced_types(plan, book))
+    book = price_book(plan.stack, paused=is_paused(plan))
+    return CostReport(plan.stack, cost_lines(plan, book), unpriced_types(plan, book), paused=is_paused(plan))
 
 
 def _short(component: str) -> str:
@@ -579,14 +643,29 @@ def render_summary(report: CostReport, top: int = TOP_LINES) -> str:
     return "\n".join(lines) + "\n"
 
 
+UNCHECKED_MARK = "*"
+
+
+def unchecked_note(report: CostReport) -> list[str]:
+    """Which price lines behind the report were never checked against their source (marked *)."""
+    if not report.unchecked:
+        return ["Every price line behind this report was checked against its source (tools/prices)."]
+    return [
+        f"{UNCHECKED_MARK} priced with lines of tools/prices not checked against their source ({len(report.unchecked)}):",
+        *(f"    {key}" for key in report.unchecked),
+    ]
+
+
 def render_report(report: CostReport, every_line: bool = False) -> str:
-    lines = [f"Monthly cost of stack '{report.stack}' (USD, on-demand, ap-southeast-2)", ""]
+    state = "paused" if report.paused else "running"
+    lines = [f"Monthly cost of stack '{report.stack}', {state} (USD, on-demand, ap-southeast-2)", ""]
     for component, total in report.by_component().items():
         lines.append(f"{_short(component):<28} ${total:>10,.2f}")
         for c, type_, resource, monthly in report.by_resource():
             if c != component:
                 continue
-            lines.append(f"    {resource:<40} ${monthly:>9,.2f}  {type_}")
+            mark = UNCHECKED_MARK if report.resource_unchecked(resource, type_) else " "
+            lines.append(f"    {resource:<40} ${monthly:>9,.2f}{mark} {type_}")
             if every_line:
                 lines += [
                     f"        {line.what}: ${line.monthly:,.2f}"
@@ -596,6 +675,26 @@ def render_report(report: CostReport, every_line: bool = False) -> str:
     lines += ["", f"{'TOTAL':<28} ${report.total:>10,.2f}"]
     if report.unpriced:
         lines.append(f"UNPRICED types (add a price or a reason in tools/prices): {', '.join(report.unpriced)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_running_and_paused(running: CostReport, paused: CostReport, savings: list[tuple[str, float]]) -> str:
+    """The stack's monthly cost running and paused, by component, then what each saving brings."""
+    a, b = running.by_component(), paused.by_component()
+    width = max([len(_short(c)) for c in a | b] + [16])
+    lines = [
+        f"Stack '{running.stack}' per month, running and paused (ohmycoins:general.paused):",
+        "",
+        f"{'component':<{width}}  {'running':>10}  {'paused':>10}",
+    ]
+    for component in sorted(a.keys() | b.keys(), key=lambda c: -(a.get(c, 0.0) + b.get(c, 0.0))):
+        lines.append(f"{_short(component):<{width}}  {a.get(component, 0.0):>10,.2f}  {b.get(component, 0.0):>10,.2f}")
+    lines.append(f"{'TOTAL / month':<{width}}  {running.total:>10,.2f}  {paused.total:>10,.2f}")
+    if savings:
+        lines += ["", "Savings of this stack's settings (the running stack with each one turned back, per month):"]
+        lines += [f"  ${saved:>8,.2f}  {what}" for what, saved in sorted(savings, key=lambda s: -s[1])]
+    merged = CostReport(running.stack, running.lines + paused.lines, [])
+    lines += ["", *unchecked_note(merged)]
     return "\n".join(lines) + "\n"
 
 
@@ -620,6 +719,8 @@ def main(argv: list[str] | None = None) -> int:
     from components.settings import SettingsError
 
     from .engine import run_stack
+    from .savings import savings
+    from .variants import running_and_paused, stack_document
 
     parser = argparse.ArgumentParser(prog="python -m tools.cost", description="Monthly cost of a stack from its offline plan.")
     parser.add_argument("stack", nargs="?", help="stack name, e.g. staging")
@@ -634,12 +735,15 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if first.unpriced or second.unpriced else 0
         if not args.stack:
             parser.error("give a stack name, or --compare STACK STACK")
-        report = cost_report(run_stack(args.stack, args.stack_file))
+        running_plan, paused_plan = running_and_paused(args.stack, args.stack_file)
+        running, paused = cost_report(running_plan), cost_report(paused_plan)
+        config = stack_document(args.stack, args.stack_file).get("config") or {}
+        found = savings(args.stack, config, running.total, lambda plan: cost_report(plan).total, args.stack_file)
     except SettingsError as error:
         sys.stderr.write(f"{error}\n")
         return 2
-    sys.stdout.write(render_report(report, every_line=args.all))
-    return 1 if report.unpriced else 0
+    sys.stdout.write(render_report(running, every_line=args.all) + "\n" + render_running_and_paused(running, paused, found))
+    return 1 if running.unpriced or paused.unpriced else 0
 
 
 if __name__ == "__main__":

@@ -48,8 +48,9 @@ def selection_lines(r: PlannedResource, plan: Plan, book, runs_per_month) -> lis
     resources = len(r.inputs.get("resources") or [])
     source_gb = book.use("database_gb_used") if kind == "database" else book.use("efs_gb")
     daily_change = book.use("backup_daily_change_fraction")
-    storage = book.price("backup.storage_gb_month")[kind]
+    storage = book.price("backup.storage_gb_month", kind)
     cold_price = book.price("backup.cold_storage_gb_month")
+    copies = book.prices["backup"]["copy_region_storage_gb_month"]
     lines = []
     for rule in backup_plan.inputs.get("rules") or []:
         runs = runs_per_month(rule.get("schedule", ""), book.hours)
@@ -63,7 +64,7 @@ def selection_lines(r: PlannedResource, plan: Plan, book, runs_per_month) -> lis
             lines.append((f"{name}: ~{cold:.0f} GB in cold storage", cold_price * cold))
         for copy in rule.get("copyActions") or []:
             region = str(copy.get("destinationVaultArn", "")).split(":")[3] or "the copy region"
-            there = book.price("backup.copy_region_storage_gb_month").get(region, {}).get(kind, storage)
+            there = book.price("backup.copy_region_storage_gb_month", f"{region}:{kind}") if f"{region}:{kind}" in copies else storage
             transferred = runs * source_gb * min(1.0, daily_change * DAYS_PER_MONTH / runs if runs else 1.0) * resources
             lines.append((f"{name}: copies in {region} ~{warm + cold:.0f} GB", there * (warm + cold)))
             lines.append(
@@ -100,6 +101,6 @@ def state_machine_lines(r: PlannedResource, plan: Plan, book, runs_per_month) ->
         databases = [d for d in plan.all("aws:rds/instance:Instance") if not d.inputs.get("replicateSourceDb")]
         storage = databases[0].inputs.get("allocatedStorage", 20) if databases else 20
         storage = storage if isinstance(storage, int) else 20
-        lines.append((f"{hours:.1f} h of a {instance_class} restored instance", book.price("rds.instance_hour")[instance_class] * hours))
+        lines.append((f"{hours:.1f} h of a {instance_class} restored instance", book.price("rds.instance_hour", instance_class) * hours))
         lines.append((f"{storage} GB gp3 for {hours:.1f} h", book.price("rds.gp3_gb_month") * storage * hours / book.hours))
     return lines

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compare import ComponentDifference, _show, compare_plans, flatten
+from .compare import ComponentDifference, _show, compare_plans, flatten, resource_key
+from .pause_diff import PauseSummary, stop_lines, survival, transition
 from .plan_model import Plan, PlannedResource
 
 # What a reviewer must know before data is touched: the types that hold data or guard it.
@@ -151,9 +152,10 @@ def warnings_for_import(resource: PlannedResource) -> list[str]:
     return [f"imports an existing {kind} ({resource.importId}): `pulumi preview` must show it imported, never replaced"]
 
 
-def warnings_for_removal(resource: PlannedResource) -> list[str]:
+def warnings_for_removal(resource: PlannedResource, survives: str | None = None) -> list[str]:
+    """`survives`: why the data outlives the removal (tools/pause_diff.py), proven from the new plan."""
     warnings = []
-    if kind := STATEFUL_TYPES.get(resource.type):
+    if (kind := STATEFUL_TYPES.get(resource.type)) and survives is None:
         warnings.append(f"DELETES a stateful {kind}" + (" (retained in AWS: retainOnDelete)" if resource.retainOnDelete else ""))
     if resource.protect:
         warnings.append("protected: `pulumi up` refuses to delete it until protect is removed")
@@ -166,6 +168,8 @@ class ResourceChange:
     resource: PlannedResource
     inputs: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # How a removed stateful resource's data survives (a pause's snapshot, a kept file system).
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -173,6 +177,7 @@ class PlanDiff:
     stack: str
     components: dict[str, list[ResourceChange]]
     monthly: tuple[float, float] | None = None  # estimated monthly cost before and after (tools/cost.py)
+    pause: PauseSummary | None = None  # set when the diff pauses or resumes the stack
 
     def changes(self) -> list[ResourceChange]:
         return [change for changes in self.components.values() for change in changes]
@@ -191,17 +196,40 @@ def diff_plans(old: Plan, new: Plan, with_cost: bool = False) -> PlanDiff:
         from .cost import cost_report
 
         monthly = (cost_report(old).total, cost_report(new).total)
-    return PlanDiff(stack=new.stack, components={label: _changes(difference) for label, difference in groups.items()}, monthly=monthly)
+    components = {label: _changes(difference, old, new) for label, difference in groups.items()}
+    kind = transition(old, new)
+    pause = _pause_summary(kind, groups, components, old, new) if kind else None
+    return PlanDiff(stack=new.stack, components=components, monthly=monthly, pause=pause)
 
 
-def _changes(difference: ComponentDifference) -> list[ResourceChange]:
+def _pause_summary(
+    kind: str, groups: dict[str, ComponentDifference], components: dict[str, list[ResourceChange]], old: Plan, new: Plan
+) -> PauseSummary:
+    new_keys = {resource_key(r) for r in new.resources}
+    return PauseSummary(
+        kind=kind,
+        stops=stop_lines([c for g in groups.values() for c in g.changed], kind),
+        removed={label: len(g.removed) for label, g in groups.items() if g.removed},
+        added={label: len(g.added) for label, g in groups.items() if g.added},
+        kept=sorted(
+            f"{r.name} ({STATEFUL_TYPES[r.type]})" for r in old.resources if r.type in STATEFUL_TYPES and resource_key(r) in new_keys
+        ),
+        snapshots=[f"{c.resource.name}: {note}" for changes in components.values() for c in changes for note in c.notes],
+    )
+
+
+def _changes(difference: ComponentDifference, old: Plan, new: Plan) -> list[ResourceChange]:
     changes = [
         ResourceChange("import", r, {k: (None, v) for k, v in flatten(r.inputs).items()}, warnings_for_import(r))
         if r.imported
         else ResourceChange("add", r, {k: (None, v) for k, v in flatten(r.inputs).items()})
         for r in difference.added
     ]
-    changes += [ResourceChange("remove", r, warnings=warnings_for_removal(r)) for r in difference.removed]
+    for removed in difference.removed:
+        survives = survival(removed, old, new) if removed.type in STATEFUL_TYPES else None
+        changes.append(
+            ResourceChange("remove", removed, warnings=warnings_for_removal(removed, survives), notes=[survives] if survives else [])
+        )
     for before, after, inputs in difference.changed:
         if after.imported and after.importId != before.importId:
             # Adopted instead of created: its inputs are checked against the live object, not the old plan.
@@ -232,10 +260,29 @@ def summary_line(diff: PlanDiff) -> str:
     return line
 
 
+def pause_lines(pause: PauseSummary) -> list[str]:
+    """The pause (or resume) in a reviewer's words, before the resource-by-resource listing."""
+    pausing = pause.kind == "pause"
+    lines = [f"This {pause.kind.upper()}S the stack ({'ohmycoins:general.paused: true' if pausing else 'paused: false'}):"]
+    lines.append(f"  {'Stops' if pausing else 'Starts'} ({len(pause.stops)}):")
+    lines += [f"    {line}" for line in pause.stops]
+    moved, verb = (pause.removed, "Removes") if pausing else (pause.added, "Rebuilds")
+    lines.append(f"  {verb} {sum(moved.values())} resources:")
+    lines += [f"    {count:>3}  {label}" for label, count in sorted(moved.items(), key=lambda kv: (-kv[1], kv[0]))]
+    if pause.snapshots:
+        lines.append("  Data of removed resources, and where it is kept:")
+        lines += [f"    {line}" for line in pause.snapshots]
+    lines.append(f"  Keeps these stateful resources as they are ({len(pause.kept)}):")
+    lines += [f"    {line}" for line in pause.kept]
+    return lines
+
+
 def render_text(diff: PlanDiff) -> str:
     lines = [f"Plan diff of stack '{diff.stack}': {summary_line(diff)}"]
     if not diff.components:
         return lines[0] + "\nNo changes.\n"
+    if diff.pause is not None:
+        lines += ["", *pause_lines(diff.pause)]
     if warnings := diff.warnings():
         lines += ["", "Needs attention:"]
         lines += [f"  ! {c.resource.type} {c.resource.name}: {w}" for c, w in warnings]
@@ -244,6 +291,7 @@ def render_text(diff: PlanDiff) -> str:
         for change in changes:
             lines.append(f"  {SYMBOL[change.action]} {change.resource.type}  {change.resource.name}")
             lines += [f"      ! {w}" for w in change.warnings]
+            lines += [f"      = {note}" for note in change.notes]
             lines += _input_lines(change)
     return "\n".join(lines) + "\n"
 
@@ -271,6 +319,8 @@ def render_markdown(diff: PlanDiff) -> str:
     lines = [f"### Stack `{diff.stack}`: {summary_line(diff)}", ""]
     if not diff.components:
         return "\n".join(lines + ["No changes.", ""]) + "\n"
+    if diff.pause is not None:
+        lines += ["```", *pause_lines(diff.pause), "```", ""]
     if warnings := diff.warnings():
         lines += ["> [!WARNING]", "> Changes to stateful or protected resources:"]
         lines += [f"> - `{c.resource.type}` **{c.resource.name}**: {w}" for c, w in warnings]
@@ -290,6 +340,8 @@ def render_markdown(diff: PlanDiff) -> str:
                 lines.append(f"{head} | | |")
             for w in change.warnings:
                 lines.append(f"| ⚠️ | | | {w} | | |")
+            for note in change.notes:
+                lines.append(f"| ✅ | | | {note} | | |")
         lines.append("")
         added = [
             line

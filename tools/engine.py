@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pulumi
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import resource_pb2
@@ -35,15 +35,21 @@ class SecretLeak(Exception):
 
 
 class CapturingMonitor(pulumi_mocks.MockMonitor):
-    """Sees the whole RegisterResource request, which `MockResourceArgs` does not carry."""
+    """Sees the whole RegisterResource request, which `MockResourceArgs` does not carry.
 
-    def __init__(self, mocks: pulumi_mocks.Mocks, project_dir: Path = PROJECT_DIR):
+    With a `prior` plan the run is an update of that plan, as far as `ignore_changes` goes: a
+    resource the prior plan has keeps its prior value of every input it ignores, as Pulumi keeps
+    the value in its state (what a pause and a resume rely on to remember things).
+    """
+
+    def __init__(self, mocks: pulumi_mocks.Mocks, project_dir: Path = PROJECT_DIR, prior: Plan | None = None):
         super().__init__(mocks)
         self.project_dir = project_dir
         self.captured: list[PlannedResource] = []
         self.leaks: list[str] = []
         # id or ARN -> logical name, of every custom resource registered.
         self.references: dict[str, str] = {}
+        self.prior = {r.urn: r for r in prior.resources} if prior is not None else {}
 
     # Resource references make the mock runtime resolve resources across event loops
     # ("attached to a different loop") or hang; plain ids and URNs are what the mocks need.
@@ -67,6 +73,11 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         return super().Invoke(request)
 
     def RegisterResource(self, request):
+        earlier = self.prior.get(self.make_urn(request.parent, request.type, request.name))
+        if earlier is not None:
+            for key in request.ignoreChanges:
+                if key in earlier.inputs and earlier.inputs[key] not in (SECRET, UNKNOWN):
+                    request.object.fields[key].CopyFrom(json_format.ParseDict(earlier.inputs[key], struct_pb2.Value()))
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -160,18 +171,21 @@ def _mark_secret(value: struct_pb2.Value) -> None:
     value.struct_value.CopyFrom(wrapper)
 
 
-def run_stack(stack: str, stack_file: Path | None = None, project_dir: Path = PROJECT_DIR) -> Plan:
-    """Plans one stack; raises the program's own error (for example SettingsError) when it fails."""
+def run_stack(stack: str, stack_file: Path | None = None, project_dir: Path = PROJECT_DIR, prior: Plan | None = None) -> Plan:
+    """Plans one stack; raises the program's own error (for example SettingsError) when it fails.
+
+    `prior`: the plan this run updates (the ignored inputs of its resources are kept).
+    """
     project = project_name(project_dir)
     config = load_stack_file(stack_file or project_dir / f"Pulumi.{stack}.yaml", project)
-    return contextvars.Context().run(_run, stack, project, config, project_dir)
+    return contextvars.Context().run(_run, stack, project, config, project_dir, prior)
 
 
-def _run(stack: str, project: str, config, project_dir: Path) -> Plan:
+def _run(stack: str, project: str, config, project_dir: Path, prior: Plan | None = None) -> Plan:
     # A new loop per run: tasks of an earlier run must never be pumped by this one.
     asyncio.set_event_loop(asyncio.new_event_loop())
     region = config.values.get("aws:region", "ap-southeast-2")
-    monitor = CapturingMonitor(AwsMocks(region=region), project_dir)
+    monitor = CapturingMonitor(AwsMocks(region=region), project_dir, prior)
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     pulumi_mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
     if str(project_dir) not in sys.path:

@@ -40,6 +40,8 @@ ID_PREFIX = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
     "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/networkInterface:NetworkInterface": "eni",
+    "aws:ec2/instance:Instance": "i",
     "aws:efs/fileSystem:FileSystem": "fs",
     "aws:efs/accessPoint:AccessPoint": "fsap",
     "aws:efs/mountTarget:MountTarget": "fsmt",

@@ -6,7 +6,9 @@ secrets carry the fake-secret marker, so the engine's leak check covers them lik
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from typing import Any
 
 from .stack_file import FAKE_SECRET_PREFIX
@@ -77,6 +79,17 @@ def _replication_group(c) -> dict[str, Any]:
     }
 
 
+def _random_id(c) -> dict[str, Any]:
+    seed = json.dumps({"name": c.name, "keepers": c.inputs.get("keepers") or {}, "bytes": c.inputs.get("byteLength")}, sort_keys=True)
+    digest = hashlib.sha256(seed.encode()).digest()[: int(c.inputs.get("byteLength", 8))]
+    return {
+        "hex": digest.hex(),
+        "dec": str(int.from_bytes(digest, "big")),
+        "b64Std": base64.b64encode(digest).decode(),
+        "b64Url": base64.urlsafe_b64encode(digest).decode().rstrip("="),
+    }
+
+
 OUTPUTS = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/subnetGroup:SubnetGroup": lambda c: {"arn": c.arn("rds", f"subgrp:{c.physical_name}")},
@@ -98,6 +111,8 @@ OUTPUTS = {
         "result": _generated(c, int(c.inputs.get("length", 32))),
         "bcryptHash": "$2a$10$" + _hex(c.name, 53),
     },
+    # A new id only when an input that replaces it changes (keepers, length), as pulumi-random does.
+    "random:index/randomId:RandomId": lambda c: _random_id(c),
     "random:index/randomBytes:RandomBytes": lambda c: {
         "base64": _generated(c, 4 * ((int(c.inputs.get("length", 32)) + 2) // 3)),
         "hex": _generated(c, 2 * int(c.inputs.get("length", 32))),

@@ -1,6 +1,7 @@
 """`python -m tools.plan`: the offline plan of a stack, and what differs between stacks.
 
 python -m tools.plan STACK [--stack-file PATH] [--json PATH] [--policy] [--k8s-dir DIR]   (tools/k8s_export.py)
+python -m tools.plan STACK --paused | --prior PLAN.json   (the stack paused, or as an update of an earlier plan)
 python -m tools.plan --compare STACK_A STACK_B
 python -m tools.plan diff OLD.json NEW.json [--markdown]   (tools/diff.py)
 python -m tools.plan STACK --timeline [--timeline-json FILE]   (tools/timeline.py)
@@ -87,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stack", nargs="?", help="stack name, e.g. staging")
     parser.add_argument("--stack-file", type=Path, help="plan this stack file instead of Pulumi.<stack>.yaml")
     parser.add_argument("--json", type=Path, help="write the plan as deterministic JSON to this file")
+    parser.add_argument("--prior", type=Path, metavar="PLAN.json", help="plan as an update of this plan: ignored inputs keep its values")
+    parser.add_argument(
+        "--paused", action="store_true", help="plan the stack paused, as an update of its running plan (README 'Pause and resume')"
+    )
     parser.add_argument("--compare", nargs=2, metavar="STACK", help="show what differs between two stacks")
     parser.add_argument("--policy", action="store_true", help="run the policy pack on the plan; exit 1 on a mandatory violation")
     parser.add_argument("--cost", action="store_true", help="end with the monthly total and its top lines (tools/cost.py)")
@@ -104,7 +109,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.stack:
             parser.error("give a stack name, or --compare STACK STACK")
-        plan = run_stack(args.stack, args.stack_file)
+        if args.paused:
+            from .variants import running_and_paused
+
+            plan = running_and_paused(args.stack, args.stack_file)[1]
+        else:
+            plan = run_stack(args.stack, args.stack_file, prior=Plan.load(args.prior) if args.prior else None)
     except SettingsError as error:
         sys.stderr.write(f"{error}\n")
         return 2

@@ -67,7 +67,6 @@ class CacheSettings(Model):
     snapshot_retention_days: int = Field(ge=0, le=35)
     snapshot_window: Annotated[str, AfterValidator(_snapshot_window)]
     maintenance_window: Annotated[str, AfterValidator(_maintenance_window)]
-    final_snapshot: bool
     log_retention_days: Annotated[int, AfterValidator(check_log_retention)]
     # ElastiCache accepts AUTH tokens of 16-128 characters; fewer than 32 is too weak.
     auth_token_length: int = Field(default=64, ge=32, le=128)
@@ -97,14 +96,6 @@ class CacheSettings(Model):
         if daily_and_weekly_overlap(self.snapshot_window, self.maintenance_window):
             problems.append(
                 Problem(("snapshotWindow",), f"'{self.snapshot_window}' overlaps maintenanceWindow '{self.maintenance_window}'")
-            )
-        if self.restore_from is not None and not self.final_snapshot:
-            problems.append(
-                Problem(
-                    ("restoreFrom",),
-                    "a restore replaces the replication group, and the one it replaces is deleted: set finalSnapshot "
-                    "to true and `pulumi up` first, so that it leaves a final snapshot",
-                )
             )
         return problems
 

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.database_settings import DatabaseSettings, database_identifier
+from components.data.database_state import DatabaseState, DatabaseStateArgs
 from components.data.json_secret import json_secret
 from components.data.maintenance_windows import rotation_schedule
 from components.data.restore_settings import DatabaseRestore
@@ -60,9 +61,12 @@ class DatabaseArgs:
     security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     protect: bool
+    region: str
     # The existing master password (secure config), for `masterPasswordSource: stack-secret`.
     master_password: pulumi.Input[str] | None = None
     secret_recovery_window_days: int = 0
+    # Paused: the instance is stopped; its storage, backups and endpoint stay.
+    paused: bool = False
 
 
 class Database(pulumi.ComponentResource):
@@ -170,10 +174,24 @@ class Database(pulumi.ComponentResource):
             opts=stateful,
         )
 
-        if stack_secret_arn is None:
+        state = DatabaseState(
+            f"{name}-state",
+            DatabaseStateArgs(
+                name_prefix=args.name_prefix,
+                region=args.region,
+                account_id=args.account_id,
+                identifier=instance.identifier,
+                instance_arn=instance.arn,
+                paused=args.paused,
+            ),
+            opts=child,
+        )
+
+        if stack_secret_arn is None and not args.paused:
             # RDS rotates the password it manages (every 7 days unless told otherwise). Rotating inside the
             # maintenance window puts the restart of its readers (components/compute/ecs/rollover.py, the
-            # Reloader on EKS) in the hour when a short blip is expected anyway.
+            # Reloader on EKS) in the hour when a short blip is expected anyway. A stopped instance cannot
+            # take a new password: while paused, rotation is off and resumes with the stack.
             schedule, duration = rotation_schedule(settings.maintenance_window)
             aws.secretsmanager.SecretRotation(
                 f"{name}-password-rotation",
@@ -184,6 +202,7 @@ class Database(pulumi.ComponentResource):
                 opts=child,
             )
 
+        self.state = state.state
         self.address = instance.address
         self.endpoint = instance.endpoint
         self.port = POSTGRES_PORT

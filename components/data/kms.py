@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.kms_settings import KmsSettings
-from components.shared.iam_documents import document
+from components.shared.iam_documents import document, source_conditions
 
 # Services that encrypt this stack's data with the key on behalf of the account's principals.
 DATA_SERVICES = ("rds", "elasticache", "secretsmanager")
@@ -86,6 +86,15 @@ def key_policy(account: str, region: str) -> dict:
             "Principal": {"Service": list(PUBLISHING_SERVICES)},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
+        },
+        {
+            # AWS Budgets publishes its alerts to the same topic, only for this account's budgets.
+            "Sid": "BudgetsPublishToEncryptedTopics",
+            "Effect": "Allow",
+            "Principal": {"Service": "budgets.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": source_conditions(account, f"arn:aws:budgets::{account}:*"),
         },
         {
             # CloudWatch Logs encrypts a log group's events itself; it may use the key only for

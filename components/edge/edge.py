@@ -7,10 +7,15 @@ record and, when asked, a WAF source allowlist the same way.
 
 DNS is IPv4 only: the ALB and VPC have no IPv6, so there are A aliases (the stack's domain itself
 serves the frontend, like its frontend host) and no AAAA records that would answer nothing.
+
+A paused stack has no ALB, no WAF and no host records (the hosts do not resolve while it is
+paused); the certificate, its validation records, the target groups, the access-log bucket and the
+WAF log group stay, so a resume brings the same hosts back on a new ALB.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +25,7 @@ import pulumi_aws as aws
 from components.compute.workloads import Workload
 from components.edge.edge_settings import EdgeSettings
 from components.shared.bucket import AccessLogDestination, PrivateBucket, PrivateBucketArgs
+from components.shared.pause import PauseProtection
 
 # TLS 1.3 and 1.2 only, forward secrecy (the newest TLS 1.3 policy ALB offers for general use).
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -58,7 +64,8 @@ class EdgeArgs:
     name_prefix: str
     region: str
     account_id: pulumi.Input[str]
-    is_production: bool
+    # The ALB's deletion protection (production's, lifted where a pause may delete the ALB).
+    alb_protection: PauseProtection
     protect: bool  # the access-log bucket is kept (protect + retain) where stateful resources are
     vpc_id: pulumi.Input[str]
     public_subnet_ids: Sequence[pulumi.Input[str]]
@@ -67,6 +74,7 @@ class EdgeArgs:
     services: tuple[Workload, ...]  # the routed workloads of the catalog (workloads.routed)
     access_logs: AccessLogDestination  # the stack's S3 access-log bucket
     sites: tuple[ClusterSite, ...] = ()  # needs a domain (HTTPS)
+    paused: bool = False
 
 
 class Edge(pulumi.ComponentResource):
@@ -103,26 +111,6 @@ class Edge(pulumi.ComponentResource):
         bucket = self._access_logs_bucket()
         self.access_logs_bucket = bucket.bucket_name
 
-        alb = aws.lb.LoadBalancer(
-            f"{name}-alb",
-            name=f"{args.name_prefix}-alb",
-            load_balancer_type="application",
-            internal=False,
-            subnets=list(args.public_subnet_ids),
-            security_groups=[args.alb_security_group_id],
-            enable_http2=True,
-            drop_invalid_header_fields=True,
-            enable_deletion_protection=args.is_production,
-            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=bucket.bucket_name, prefix=ACCESS_LOG_PREFIX, enabled=True),
-            tags=self._tags("alb"),
-            # The ALB checks it can write to the bucket when access logs are switched on.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket.policy]),
-        )
-        self.alb_arn = alb.arn
-        self.alb_arn_suffix = alb.arn_suffix
-        self.alb_dns_name = alb.dns_name
-        self.alb_zone_id = alb.zone_id
-
         groups = {
             w.name: aws.lb.TargetGroup(
                 f"{name}-{w.name}-tg",
@@ -156,6 +144,30 @@ class Edge(pulumi.ComponentResource):
         self.site_target_group_arns = {key: group.arn for key, group in site_groups.items()}
         self.site_urls = {site.name: f"https://{site.host}" for site in args.sites}
 
+        if args.paused:
+            self._paused_edge()
+            return
+
+        alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            name=f"{args.name_prefix}-alb",
+            load_balancer_type="application",
+            internal=False,
+            subnets=list(args.public_subnet_ids),
+            security_groups=[args.alb_security_group_id],
+            enable_http2=True,
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=args.alb_protection.protect,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=bucket.bucket_name, prefix=ACCESS_LOG_PREFIX, enabled=True),
+            tags={**self._tags("alb"), **args.alb_protection.tags},
+            # The ALB checks it can write to the bucket when access logs are switched on.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket.policy]),
+        )
+        self.alb_arn = alb.arn
+        self.alb_arn_suffix = alb.arn_suffix
+        self.alb_dns_name = alb.dns_name
+        self.alb_zone_id = alb.zone_id
+
         if settings.https:
             hosts = settings.hosts
             assert settings.domain is not None
@@ -164,7 +176,8 @@ class Edge(pulumi.ComponentResource):
             self.frontend_url = f"https://{hosts['frontend']}"
             # The frontend answers on the domain itself too (the apex record).
             self.browser_origins = (self.frontend_url, f"https://{settings.domain}")
-            certificate_arn = self._certificate_and_dns(alb)
+            certificate_arn = self._certificate()
+            self._host_records(alb)
             self.listeners = self._https_listeners(alb, certificate_arn, groups, default_group, site_groups)
         else:
             # Frontend and API share the ALB's own name (the API by path): one origin, no CORS.
@@ -187,6 +200,24 @@ class Edge(pulumi.ComponentResource):
                 "api_url": self.api_url,
                 "frontend_url": self.frontend_url,
             }
+        )
+
+    def _paused_edge(self) -> None:
+        """No ALB, no WAF, no host records: the certificate and its validation stay for the resume."""
+        args = self._args
+        assert args.settings.https, "the settings refuse a pause of a stack without a domain"
+        self._certificate()
+        self._waf_log_group()
+        hosts = args.settings.hosts
+        self.alb_arn = self.alb_arn_suffix = self.alb_dns_name = self.alb_zone_id = None
+        self.web_acl_arn = None
+        self.listeners = []
+        self.domain = args.settings.domain
+        self.api_url = f"https://{hosts['api']}"
+        self.frontend_url = f"https://{hosts['frontend']}"
+        self.browser_origins = (self.frontend_url, f"https://{args.settings.domain}")
+        self.register_outputs(
+            {"target_group_arns": self.target_group_arns, "access_logs_bucket": self.access_logs_bucket, "api_url": self.api_url}
         )
 
     def _tags(self, thing: str) -> dict[str, str]:
@@ -235,15 +266,22 @@ class Edge(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
         )
 
-    def _certificate_and_dns(self, alb: aws.lb.LoadBalancer) -> pulumi.Output[str]:
+    @functools.cached_property
+    def _zone(self) -> pulumi.Output[aws.route53.GetZoneResult]:
+        """The existing public hosted zone (looked up once)."""
+        return aws.route53.get_zone_output(
+            name=self._args.settings.hosted_zone, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+
+    def _certificate(self) -> pulumi.Output[str]:
+        """The certificate of the domain, the hosts and the cluster sites, validated by DNS records in the hosted zone."""
         args = self._args
         settings = args.settings
         name = self._name
         child = pulumi.ResourceOptions(parent=self)
         assert settings.domain is not None and settings.hosted_zone is not None
-        hosts = settings.hosts
-        zone = aws.route53.get_zone_output(name=settings.hosted_zone, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self))
-        names = certificate_names(settings.domain, [*hosts.values(), *(site.host for site in args.sites)])
+        zone = self._zone
+        names = certificate_names(settings.domain, [*settings.hosts.values(), *(site.host for site in args.sites)])
         certificate = aws.acm.Certificate(
             f"{name}-certificate",
             domain_name=names[0],
@@ -273,16 +311,22 @@ class Edge(pulumi.ComponentResource):
             validation_record_fqdns=[record.fqdn for record in records],
             opts=child,
         )
-        for role, host in alias_names(settings.domain, hosts, {site.name: site.host for site in args.sites}).items():
+        return validation.certificate_arn
+
+    def _host_records(self, alb: aws.lb.LoadBalancer) -> None:
+        """An A alias to the ALB for the domain, every host and every cluster site."""
+        settings = self._args.settings
+        assert settings.domain is not None
+        sites = {site.name: site.host for site in self._args.sites}
+        for role, host in alias_names(settings.domain, settings.hosts, sites).items():
             aws.route53.Record(
-                f"{name}-{role}-a",
-                zone_id=zone.zone_id,
+                f"{self._name}-{role}-a",
+                zone_id=self._zone.zone_id,
                 name=host,
                 type="A",
                 aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self),
             )
-        return validation.certificate_arn
 
     def _https_listeners(
         self,
@@ -430,15 +474,7 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         aws.wafv2.WebAclAssociation(f"{name}-web-acl-alb", resource_arn=alb.arn, web_acl_arn=acl.arn, opts=child)
-        # WAF only logs to groups whose name starts with `aws-waf-logs-`.
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-waf-logs",
-            name=f"aws-waf-logs-{args.name_prefix}",
-            retention_in_days=args.settings.waf_log_retention_days,
-            kms_key_id=args.kms_key_arn,
-            tags=self._tags("waf-logs"),
-            opts=child,
-        )
+        log_group = self._waf_log_group()
         aws.wafv2.WebAclLoggingConfiguration(
             f"{name}-web-acl-logging",
             resource_arn=acl.arn,
@@ -448,6 +484,19 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         return acl.arn
+
+    def _waf_log_group(self) -> aws.cloudwatch.LogGroup:
+        """WAF request logs; kept while paused with the requests already logged."""
+        args = self._args
+        # WAF only logs to groups whose name starts with `aws-waf-logs-`.
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-waf-logs",
+            name=f"aws-waf-logs-{args.name_prefix}",
+            retention_in_days=args.settings.waf_log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            tags=self._tags("waf-logs"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
 
 def alias_names(domain: str, hosts: Mapping[str, str], sites: Mapping[str, str]) -> dict[str, str]:

@@ -45,6 +45,8 @@ class FirewallArgs:
     internal_ports: Sequence[int] = ()
     # The SMTP server's port (`ohmycoins:email.smtpPort`) when the app sends mail; None: no SMTP egress.
     smtp_port: int | None = None
+    # Paused: there is no load balancer, so nothing is open to the internet.
+    paused: bool = False
 
 
 class Firewall(pulumi.ComponentResource):
@@ -80,7 +82,7 @@ class Firewall(pulumi.ComponentResource):
         self.cache_security_group_id = cache.id
         self._targets = {"database": database.id, "cache": cache.id}
 
-        for port in (80, 443):
+        for port in () if args.paused else (80, 443):
             self._ingress(f"alb-in-{port}-internet", alb.id, port, f"{'HTTP' if port == 80 else 'HTTPS'} from the internet", cidr=INTERNET)
         for port in ports:
             self._egress(f"alb-out-{port}-app", alb.id, port, f"Forward to the application on {port}", group=app.id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.network.nat_instance import NatInstances, NatInstancesArgs
 from components.network.vpc_settings import NetworkSettings
 from components.shared.iam_documents import policy_document, service_trust
 
@@ -17,8 +18,13 @@ class NetworkArgs:
     name_prefix: str  # `ohmycoins-<stack>`, for AWS Name tags
     region: str
     account_id: pulumi.Input[str]
-    # The stack's KMS key: flow-log events are encrypted with it.
+    # The stack's KMS key: flow-log events and NAT instance volumes are encrypted with it.
     kms_key_arn: pulumi.Input[str] | None = None
+    # Paused: no NAT (gateways or instances) and no interface endpoints; their Elastic IPs stay.
+    paused: bool = False
+    # Paused, one NAT stays anyway: the in-VPC CI runner still needs GitHub and the AWS APIs, so the
+    # pipeline can preview the paused stack, check its drift and resume it.
+    egress_while_paused: bool = False
 
 
 def zone_suffix(zone: str) -> str:
@@ -97,8 +103,8 @@ class Network(pulumi.ComponentResource):
                 f"{name}-public-rta-{zone_suffix(zone)}", subnet_id=subnet.id, route_table_id=public_rt.id, opts=child
             )
 
-        nats = self._nat_gateways(settings, zones, subnets["public"], igw)
-        self.nat_gateway_ids = [nat.id for nat in nats]
+        targets = self._nat(settings, zones, subnets["public"], igw, vpc)
+        self.nat_gateway_ids = [target["nat_gateway_id"] for target in targets if "nat_gateway_id" in target]
 
         private_rts = []
         for index, (zone, subnet) in enumerate(zip(zones, subnets["private-app"], strict=True)):
@@ -106,13 +112,13 @@ class Network(pulumi.ComponentResource):
             rt = aws.ec2.RouteTable(
                 f"{name}-private-app-rt-{suffix}", vpc_id=vpc.id, tags=self._tags(f"private-app-rt-{suffix}"), opts=child
             )
-            if nats:
-                nat = nats[index] if settings.nat_strategy == "per-az" else nats[0]
+            if targets:
+                target = targets[index] if settings.nat_strategy == "per-az" and index < len(targets) else targets[0]
                 aws.ec2.Route(
                     f"{name}-private-app-egress-{suffix}",
                     route_table_id=rt.id,
                     destination_cidr_block="0.0.0.0/0",
-                    nat_gateway_id=nat.id,
+                    **target,
                     opts=child,
                 )
             aws.ec2.RouteTableAssociation(f"{name}-private-app-rta-{suffix}", subnet_id=subnet.id, route_table_id=rt.id, opts=child)
@@ -143,30 +149,63 @@ class Network(pulumi.ComponentResource):
     def _tags(self, thing: str) -> dict[str, str]:
         return {"Name": f"{self._args.name_prefix}-{thing}"}
 
-    def _nat_gateways(
-        self, settings: NetworkSettings, zones: list[str], public: list[aws.ec2.Subnet], igw: aws.ec2.InternetGateway
-    ) -> list[aws.ec2.NatGateway]:
+    def _nat(
+        self, settings: NetworkSettings, zones: list[str], public: list[aws.ec2.Subnet], igw: aws.ec2.InternetGateway, vpc: aws.ec2.Vpc
+    ) -> list[dict[str, pulumi.Output[str]]]:
+        """The private-app default route's target per NAT: a gateway's id or an instance's interface.
+
+        Elastic IPs outlive a pause, so egress comes back from the same public addresses.
+        """
         count = {"none": 0, "single": 1, "per-az": len(zones)}[settings.nat_strategy]
-        nats = []
-        for zone, subnet in list(zip(zones, public, strict=True))[:count]:
-            suffix = zone_suffix(zone)
-            eip = aws.ec2.Eip(
-                f"{self._name}-nat-eip-{suffix}",
+        placed = list(zip(zones, public, strict=True))[:count]
+        # Distinct names per kind: switching kinds allocates new addresses instead of moving one in use.
+        kind = "nat" if settings.nat_type == "gateway" else "nat-instance"
+        eips = {
+            zone: aws.ec2.Eip(
+                f"{self._name}-{kind}-eip-{zone_suffix(zone)}",
                 domain="vpc",
-                tags=self._tags(f"nat-eip-{suffix}"),
+                tags=self._tags(f"{kind}-eip-{zone_suffix(zone)}"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            nats.append(
-                aws.ec2.NatGateway(
-                    f"{self._name}-nat-{suffix}",
+            for zone, _ in placed
+        }
+        # While paused, the first zone's NAT stays if egress must (see NetworkArgs), else none does.
+        running = placed if not self._args.paused else placed[: 1 if self._args.egress_while_paused else 0]
+        if settings.nat_type == "instance":
+            if not placed:
+                return []
+            instances = NatInstances(
+                f"{self._name}-nat-instances",
+                NatInstancesArgs(
+                    name_prefix=self._args.name_prefix,
+                    instance_type=settings.nat_instance_type,
+                    vpc_id=vpc.id,
+                    client_cidrs=settings.subnets["private-app"],
+                    placements=[(zone_suffix(zone), subnet.id, eips[zone].id) for zone, subnet in placed],
+                    running=[zone_suffix(zone) for zone, _ in running],
+                    kms_key_arn=self._args.kms_key_arn,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+            )
+            running_zones = {zone for zone, _ in running}
+            return [
+                {"network_interface_id": interface}
+                for (zone, _), interface in zip(placed, instances.network_interface_ids, strict=True)
+                if zone in running_zones
+            ]
+        return [
+            {
+                "nat_gateway_id": aws.ec2.NatGateway(
+                    f"{self._name}-nat-{zone_suffix(zone)}",
                     subnet_id=subnet.id,
-                    allocation_id=eip.id,
-                    tags=self._tags(f"nat-{suffix}"),
+                    allocation_id=eips[zone].id,
+                    tags=self._tags(f"nat-{zone_suffix(zone)}"),
                     # A NAT gateway without the IGW attached cannot route; AWS documents the order.
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
-                )
-            )
-        return nats
+                ).id
+            }
+            for zone, subnet in running
+        ]
 
     def _flow_logs(self, vpc: aws.ec2.Vpc) -> None:
         child = pulumi.ResourceOptions(parent=self)
@@ -229,7 +268,8 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         endpoints = self._args.settings.interface_endpoints
-        if not endpoints:
+        # Paused, nothing in the private subnets calls AWS: the endpoints' hourly charge stops.
+        if not endpoints or self._args.paused:
             return
         sg = aws.ec2.SecurityGroup(
             f"{self._name}-endpoints-sg",

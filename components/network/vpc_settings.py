@@ -15,6 +15,7 @@ from components.shared.settings_model import Model, Path, Problem, check_log_ret
 InterfaceEndpoint = Literal["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"]
 
 _AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 
 # Stack-file key of each tier's optional explicit list.
 TIER_KEYS = {"public": "publicSubnets", "private-app": "privateAppSubnets", "private-data": "privateDataSubnets"}
@@ -35,6 +36,11 @@ class NetworkSettings(Model):
     # none: no internet egress from private subnets; single: one NAT (cheap, one AZ's outage
     # cuts egress); per-az: one NAT per AZ (what production needs to survive an AZ failure).
     nat_strategy: Literal["none", "single", "per-az"]
+    # gateway: the managed NAT gateway (scales, no upkeep). instance: a small EC2 instance per NAT
+    # (about a tenth of the price; one instance, one AZ, restarted by EC2 auto-recovery, not HA).
+    nat_type: Literal["gateway", "instance"] = "gateway"
+    # The NAT instance's type; its architecture picks the Amazon Linux image (t4g: arm64).
+    nat_instance_type: str = "t4g.nano"
     flow_log_retention_days: Annotated[int, AfterValidator(check_log_retention)]
     interface_endpoints: list[InterfaceEndpoint] = Field(default_factory=list)
     public_subnets: list[Subnet] | None = None
@@ -58,6 +64,13 @@ class NetworkSettings(Model):
             raise ValueError("availability zones must not repeat")
         return zones
 
+    @field_validator("nat_instance_type")
+    @classmethod
+    def _instance_type(cls, value: str) -> str:
+        if not _INSTANCE_TYPE.match(value):
+            raise ValueError(f"'{value}' is not an EC2 instance type like t4g.nano")
+        return value
+
     @field_validator("interface_endpoints")
     @classmethod
     def _unique_endpoints(cls, endpoints: list[str]) -> list[str]:
@@ -80,6 +93,11 @@ class NetworkSettings(Model):
             tier: carved[tier] if self.explicit_subnets(tier) is None else [str(n) for n in self.explicit_subnets(tier)]
             for tier in TIER_KEYS
         }
+
+    def production_problems(self) -> list[Problem]:
+        if self.nat_type == "instance":
+            return [Problem(("natType",), "production keeps managed NAT gateways: a NAT instance is a single point of failure")]
+        return []
 
     def problems(self) -> list[Problem]:
         problems: list[Problem] = []

@@ -1,1 +1,1 @@
-"""What watches the estate: the alert topic, CloudWatch alarms and dashboard, and the monitoring settings."""
+"""What watches the estate: the alert topic, CloudWatch alarms and dashboard, the cost budget, and the monitoring settings."""

@@ -37,7 +37,7 @@ def _service_publishes(sid: str, service: str, topic_arn: str, account: str, sou
 
 
 def topic_policy(topic_arn: str, account: str, region: str) -> dict[str, Any]:
-    """Alarms and EventBridge rules of this account may publish; nobody may publish without TLS."""
+    """Alarms, EventBridge rules and budgets of this account may publish; nobody may publish without TLS."""
     return document(
         {
             "Sid": "AccountManagesTopic",
@@ -57,6 +57,8 @@ def topic_policy(topic_arn: str, account: str, region: str) -> dict[str, Any]:
         },
         _service_publishes("CloudWatchAlarmsPublish", "cloudwatch", topic_arn, account, f"arn:aws:cloudwatch:{region}:{account}:alarm:*"),
         _service_publishes("EventBridgePublish", "events", topic_arn, account, f"arn:aws:events:{region}:{account}:rule/*"),
+        # Budgets are global: their ARNs have no region.
+        _service_publishes("BudgetsPublish", "budgets", topic_arn, account, f"arn:aws:budgets::{account}:*"),
         {
             "Sid": "DenyPublishWithoutTls",
             "Effect": "Deny",

@@ -23,6 +23,12 @@ class GeneralSettings(Model):
     protect_stateful_resources: bool
     # Added to the provider's default tags (Project, Environment, ManagedBy, Stack).
     extra_tags: dict[str, str] = Field(default_factory=dict)
+    # The stack at its lowest monthly cost with every byte of data kept (README "Pause and resume").
+    paused: bool = False
+    # A paused production serves nobody: production refuses `paused` unless this says so too.
+    allow_production_pause: bool = False
+    # CPU architecture of the Fargate tasks and EKS nodes (arm64: Graviton); images must be multi-arch.
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
 
     @field_validator("name_prefix")
     @classmethod
@@ -42,4 +48,15 @@ class GeneralSettings(Model):
     def problems(self) -> list[Problem]:
         if self.environment == "production" and not self.protect_stateful_resources:
             return [Problem(("protectStatefulResources",), "production must protect its stateful resources")]
+        return []
+
+    @property
+    def pausable(self) -> bool:
+        """Whether a pause may delete what it snapshots first (the cache, the cluster, the ALB)."""
+        return self.environment != "production" or self.allow_production_pause
+
+    def production_problems(self) -> list[Problem]:
+        if self.paused and not self.allow_production_pause:
+            reason = "a paused production serves nobody; set ohmycoins:general.allowProductionPause: true as well to mean it"
+            return [Problem(("paused",), reason)]
         return []

@@ -16,6 +16,17 @@ from .types import (
 )
 
 CATEGORY = "resilience and recovery"
+
+# A stack that allows pausing production (ohmycoins:general.allowProductionPause) lifts the
+# protection of exactly what a pause deletes after snapshotting it, and tags it so
+# (components/shared/pause.py PAUSE_ALLOWED_TAG; the pack imports nothing from the program).
+PAUSE_ALLOWED_TAG = "PauseAllowed"
+
+
+def pause_allowed(r) -> bool:
+    return r.get("tags", PAUSE_ALLOWED_TAG) == "true"
+
+
 PRODUCTION_BACKUP_DAYS = 30
 STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, REPLICATION_GROUP, EFS, KMS_KEY, DYNAMODB_TABLE, *BUCKETS)
 
@@ -113,7 +124,7 @@ def cache_backups(r, ctx):
     production_only=True,
 )
 def stateful_protected(r, ctx):
-    if not r.protect:
+    if not r.protect and not pause_allowed(r):
         yield "stateful resource without protect=True; `pulumi destroy` or a replacement would delete its data"
 
 
@@ -127,7 +138,7 @@ def stateful_protected(r, ctx):
     production_only=True,
 )
 def alb_deletion_protection(r, ctx):
-    if not is_true(r.get("enableDeletionProtection")):
+    if not is_true(r.get("enableDeletionProtection")) and not pause_allowed(r):
         yield "enableDeletionProtection must be true in production"
 
 

@@ -31,12 +31,12 @@ def _plan_edited(tmp_path_factory, stack: str, edit):
 
 @pytest.fixture(scope="module")
 def staging_restored(tmp_path_factory):
-    """Staging with the database from a snapshot, the cache from an automatic snapshot (final snapshots on first), and
+    """Staging with the database from a snapshot, the cache from an automatic snapshot (the database with its final snapshot on), and
     the agents' files from an AWS Backup restore into their file system."""
 
     def edit(config):
         config["ohmycoins:database"].update(finalSnapshot=True, restoreFrom={"snapshot": DB_SNAPSHOT})
-        config["ohmycoins:cache"].update(finalSnapshot=True, restoreFrom={"snapshot": CACHE_SNAPSHOT})
+        config["ohmycoins:cache"]["restoreFrom"] = {"snapshot": CACHE_SNAPSHOT}
         config["ohmycoins:backup"]["fileSystemRestores"] = {"agent-artifacts": FS_RESTORE}
 
     return _plan_edited(tmp_path_factory, "staging", edit)
@@ -210,10 +210,11 @@ def test_a_restore_needs_the_final_snapshot_of_the_instance_it_replaces(assert_r
     )
 
 
-def test_a_cache_restore_needs_the_final_snapshot_first(assert_refused):
-    assert_refused(
-        "staging", set_setting("cache", "restoreFrom", {"snapshot": CACHE_SNAPSHOT}), "ohmycoins:cache.restoreFrom", "set finalSnapshot"
-    )
+def test_the_restored_cache_is_created_from_the_snapshot_and_leaves_a_final_one_when_replaced(staging_restored):
+    # Every replication group names a final snapshot, so the group a restore replaces is kept as one.
+    group = staging_restored.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert group.inputs["snapshotName"] == CACHE_SNAPSHOT
+    assert group.inputs["finalSnapshotIdentifier"].startswith("ohmycoins-staging-redis-")
 
 
 def _restore(**fields) -> DatabaseRestore:

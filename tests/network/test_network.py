@@ -38,11 +38,12 @@ def test_no_subnet_hands_out_public_ips(any_plan):
     assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in any_plan.all(SUBNET))
 
 
-@pytest.mark.parametrize("stack, nats", [("staging", 1), ("production", 3)])
-def test_nat_gateways_follow_the_strategy(request, stack, nats):
+# Staging: one NAT instance (no gateway) with its address; production: a gateway per AZ.
+@pytest.mark.parametrize("stack, nats, addresses", [("staging", 0, 1), ("production", 3, 3)])
+def test_nat_gateways_follow_the_strategy(request, stack, nats, addresses):
     plan = request.getfixturevalue(f"{stack}_plan")
     assert len(plan.all(NAT)) == nats
-    assert len(plan.all("aws:ec2/eip:Eip")) == nats
+    assert len(plan.all("aws:ec2/eip:Eip")) == addresses
     public_ids = {plan.outputs["publicSubnetIds"][i] for i in range(len(plan.outputs["publicSubnetIds"]))}
     assert {n.inputs["subnetId"] for n in plan.all(NAT)} <= public_ids
 
@@ -51,10 +52,12 @@ def _egress_routes(plan, prefix):
     return {r.name: r for r in plan.all(ROUTE) if r.name.startswith(prefix)}
 
 
-def test_staging_private_app_subnets_share_the_single_nat(staging_plan):
+def test_staging_private_app_subnets_share_the_single_nat_instance(staging_plan):
     routes = _egress_routes(staging_plan, "network-private-app-egress")
     assert len(routes) == 2
-    assert {r.inputs["natGatewayId"] for r in routes.values()} == set(staging_plan.outputs["natGatewayIds"])
+    interface = staging_plan.named("network-nat-instances-eni-a")
+    assert all(interface.urn in r.dependencies and "natGatewayId" not in r.inputs for r in routes.values())
+    assert len({r.inputs["networkInterfaceId"] for r in routes.values()}) == 1
     assert all(r.inputs["destinationCidrBlock"] == "0.0.0.0/0" for r in routes.values())
 
 

@@ -32,6 +32,7 @@ from k8s.job_metrics import exporter_values
 from k8s.reloader import reloader_values
 
 ANY = object()
+SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}
 
 RESOURCES = {"requests": ANY, "limits": ANY}
 CLAIM = {"spec": {"storageClassName": ANY, "accessModes": ANY, "resources": {"requests": {"storage": ANY}}}}
@@ -64,13 +65,21 @@ KUBE_PROMETHEUS_STACK_67_8_0 = {
             "additionalScrapeConfigs": ANY,
             "storageSpec": {"volumeClaimTemplate": CLAIM},
             "resources": RESOURCES,
+            "tolerations": ANY,
+            "persistentVolumeClaimRetentionPolicy": {"whenDeleted": ANY, "whenScaled": ANY},
         },
     },
     "alertmanager": {
         "config": ANY,
         "service": {"type": ANY},
         "serviceAccount": {"create": ANY, "name": ANY, "annotations": ANY},
-        "alertmanagerSpec": {"storage": {"volumeClaimTemplate": CLAIM}, "secrets": ANY, "resources": RESOURCES},
+        "alertmanagerSpec": {
+            "storage": {"volumeClaimTemplate": CLAIM},
+            "secrets": ANY,
+            "resources": RESOURCES,
+            "tolerations": ANY,
+            "persistentVolumeClaimRetentionPolicy": {"whenDeleted": ANY, "whenScaled": ANY},
+        },
     },
     "grafana": {
         "admin": {"existingSecret": ANY, "userKey": ANY, "passwordKey": ANY},
@@ -85,9 +94,11 @@ KUBE_PROMETHEUS_STACK_67_8_0 = {
         "dashboardProviders": ANY,
         "dashboards": ANY,
         "resources": RESOURCES,
+        "tolerations": ANY,
     },
     "prometheus-node-exporter": {"tolerations": ANY, "resources": RESOURCES},
-    "kube-state-metrics": {"resources": RESOURCES},
+    "kube-state-metrics": {"resources": RESOURCES, "tolerations": ANY},
+    "prometheusOperator": {"tolerations": ANY, "admissionWebhooks": {"patch": {"tolerations": ANY}}},
 }
 
 # loki 6.29.0 values.yaml (grafana/loki, production/helm/loki; the 6.x single-binary layout).
@@ -102,7 +113,12 @@ LOKI_6_29_0 = {
         "limits_config": ANY,
     },
     "serviceAccount": {"create": ANY, "name": ANY, "annotations": ANY},
-    "singleBinary": {"replicas": ANY, "persistence": {"enabled": ANY, "size": ANY, "storageClass": ANY}, "resources": RESOURCES},
+    "singleBinary": {
+        "replicas": ANY,
+        "persistence": {"enabled": ANY, "size": ANY, "storageClass": ANY},
+        "resources": RESOURCES,
+        "tolerations": ANY,
+    },
     "read": {"replicas": ANY},
     "write": {"replicas": ANY},
     "backend": {"replicas": ANY},
@@ -244,8 +260,12 @@ def built_values() -> dict[str, dict]:
             dns_scrapes=[DnsScrape("agents", "agents.ohmycoins-production.internal", 8001, "/metrics")],
             grafana_role_arn="arn:aws:iam::123456789012:role/grafana",
             region="ap-southeast-2",
+            tolerations=[SYSTEM_TAINT],
+            retain_volumes=False,
         ),
-        "loki": loki_values(MONITORING, "gp3", "ap-southeast-2", "bucket", "arn:aws:iam::123456789012:role/loki"),
+        "loki": loki_values(
+            MONITORING, "gp3", "ap-southeast-2", "bucket", "arn:aws:iam::123456789012:role/loki", tolerations=[SYSTEM_TAINT]
+        ),
         "alloy": alloy_values("ohmycoins-production"),
         "gha-runner-scale-set-controller": arc_controller_values(),
         "gha-runner-scale-set": runner_scale_set_values(GROUP, RUNNER_SELECTOR, RUNNER_TOLERATIONS),

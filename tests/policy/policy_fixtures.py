@@ -322,12 +322,16 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
     "stateful-protected": (
         PROD,
         [res(DB, **GOOD_DB), res(t.KMS_KEY, enableKeyRotation=True)],
-        [res(DB, protect=True, **GOOD_DB), res(t.KMS_KEY, protect=True)],
+        # A cache whose protection a pause-allowing production lifted (and tagged) is accepted.
+        [res(DB, protect=True, **GOOD_DB), res(t.KMS_KEY, protect=True), res(t.REPLICATION_GROUP, "cache", tags={"PauseAllowed": "true"})],
     ),
     "alb-deletion-protection": (
         PROD,
         [res(t.LOAD_BALANCERS[0], loadBalancerType="application", dropInvalidHeaderFields=True, accessLogs={"enabled": True})],
-        [res(t.LOAD_BALANCERS[0], loadBalancerType="application", enableDeletionProtection=True)],
+        [
+            res(t.LOAD_BALANCERS[0], loadBalancerType="application", enableDeletionProtection=True),
+            res(t.LOAD_BALANCERS[0], "pausable", loadBalancerType="application", tags={"PauseAllowed": "true"}),
+        ],
     ),
     "s3-versioning": (
         STG,

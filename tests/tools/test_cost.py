@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from tools.cost import (
     cost_report,
     price_book,
     render_comparison,
+    render_running_and_paused,
     render_summary,
     runs_per_month,
     spot_split,
@@ -34,10 +36,35 @@ def test_no_type_is_both_priced_and_free():
     assert not set(PRICERS) & set(_document("ap-southeast-2")["free"])
 
 
-def test_every_price_block_names_its_source_and_date():
-    for service, block in _document("ap-southeast-2")["prices"].items():
-        assert block["source"].startswith("https://aws.amazon.com/"), service
-        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", block["as_of"]), service
+def _price_lines(document):
+    """(key, entry) of every price line, table entries (instance types) included."""
+    for service, block in document["prices"].items():
+        for item, entry in block.items():
+            if "source" in entry:
+                yield f"{service}.{item}", entry
+            else:
+                yield from ((f"{service}.{item}.{variant}", line) for variant, line in entry.items())
+
+
+def test_every_price_line_names_its_source_the_date_it_was_read_and_whether_it_was_checked():
+    document = _document("ap-southeast-2")
+    lines = dict(_price_lines(document))
+    assert len(lines) > 100
+    for key, entry in lines.items():
+        assert set(entry) in ({"usd", "source", "read", "checked"}, {"fraction", "source", "read", "checked"}), key
+        assert document["sources"][entry["source"]].startswith("https://"), key
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry["read"]), key
+        assert isinstance(entry["checked"], bool), key
+
+
+def test_elasticache_sydney_prices_are_the_published_ones():
+    lines = dict(_price_lines(_document("ap-southeast-2")))
+    assert {t: lines[f"elasticache.node_hour.cache.t3.{t}"]["usd"] for t in ("micro", "small", "medium")} == {
+        "micro": 0.025,
+        "small": 0.050,
+        "medium": 0.100,
+    }
+    assert all(lines[f"elasticache.node_hour.cache.t3.{t}"]["checked"] for t in ("micro", "small", "medium"))
 
 
 def test_every_free_reason_is_a_sentence():
@@ -159,3 +186,72 @@ def test_the_ci_runner_is_priced_per_build_minute_and_its_downloads(staging_plan
     lines = {line.what: line.monthly for line in cost_report(staging_plan).lines if line.type == "aws:codebuild/project:Project"}
     # 1,500 MEDIUM minutes at $0.01, 60 GB through the NAT gateway at $0.059.
     assert lines == {"1500 build minutes BUILD_GENERAL1_MEDIUM": pytest.approx(15.0), "60 GB downloads through NAT": pytest.approx(3.54)}
+
+
+def test_a_stopped_database_is_priced_for_its_storage_only():
+    instance = resource("aws:rds/instance:Instance", "db", instanceClass="db.t4g.micro", allocatedStorage=20)
+    stopped = PlannedResource(
+        urn="urn:pulumi:staging::ohmycoins::aws:rds/instanceDesiredState:InstanceDesiredState::state",
+        type="aws:rds/instanceDesiredState:InstanceDesiredState",
+        name="state",
+        parent="",
+        inputs={"state": "stopped"},
+        dependencies=[instance.urn],
+    )
+    assert lines_of(instance, stopped) == pytest.approx(0.138 * 20)
+    running = dataclasses.replace(stopped, inputs={"state": "available"})
+    assert lines_of(instance, running) == pytest.approx(0.025 * 730 + 0.138 * 20)
+
+
+def test_a_disabled_schedule_runs_nothing():
+    target = {"arn": "arn:aws:ecs:ap-southeast-2:1:cluster/c", "ecsParameters": {"taskCount": 1}}
+    enabled = resource("aws:scheduler/schedule:Schedule", "job", scheduleExpression="cron(0 * * * ? *)", state="ENABLED", target=target)
+    disabled = dataclasses.replace(enabled, inputs={**enabled.inputs, "state": "DISABLED"})
+    assert lines_of(enabled) > 0
+    assert lines_of(disabled) == 0
+
+
+def test_an_autoscaled_service_runs_within_its_targets_bounds():
+    service = resource("aws:ecs/service:Service", "svc", desiredCount=1)
+    pinned = PlannedResource(
+        urn="urn:pulumi:staging::ohmycoins::aws:appautoscaling/target:Target::t",
+        type="aws:appautoscaling/target:Target",
+        name="t",
+        parent="",
+        inputs={"minCapacity": 0, "maxCapacity": 0},
+        dependencies=[service.urn],
+    )
+    assert lines_of(service) > 0
+    assert lines_of(service, pinned) == 0
+
+
+def test_a_nat_instance_is_priced_as_its_instance_type_and_root_volume():
+    template = resource(
+        "aws:ec2/launchTemplate:LaunchTemplate", "lt", instanceType="t4g.nano", blockDeviceMappings=[{"ebs": {"volumeSize": 8}}]
+    )
+    instance = dataclasses.replace(resource("aws:ec2/instance:Instance", "nat"), dependencies=[template.urn])
+    assert lines_of(template, instance) == pytest.approx(0.0053 * 730 + 0.096 * 8)
+
+
+def test_each_cost_line_says_which_of_its_prices_were_never_checked():
+    checked = resource("aws:eks/nodeGroup:NodeGroup", "n", instanceTypes=["t3.medium"], scalingConfig={"desiredSize": 1, "maxSize": 1})
+    report = cost_report(Plan(stack="staging", project="ohmycoins", resources=[checked], outputs={}))
+    # t3.medium was checked against a transcription of the Sydney page; the gp3 disk price was not.
+    assert report.unchecked == ["ebs.gp3_gb_month"]
+    assert "ec2.instance_hour.t3.medium" not in report.unchecked
+
+
+def test_a_paused_plan_uses_the_paused_stacks_usage():
+    running, paused = price_book("staging"), price_book("staging", paused=True)
+    assert running.use("internet_egress_gb") == 20 and paused.use("internet_egress_gb") == 0
+    assert paused.use("log_gb_month", "network-flow-logs") == 0.1
+    assert paused.use("cloudmap_instances_per_service") == 0
+
+
+def test_the_report_prints_running_and_paused_side_by_side_with_each_saving(staging_plan):
+    running = cost_report(staging_plan)
+    text = render_running_and_paused(running, dataclasses.replace(running, paused=True), [("NAT instance instead of NAT gateways", 39.61)])
+    assert "component" in text and "running" in text and "paused" in text
+    assert "TOTAL / month" in text and f"{running.total:,.2f}" in text
+    assert "$   39.61  NAT instance instead of NAT gateways" in text
+    assert "not checked against their source" in text

@@ -84,3 +84,15 @@ def test_resources_of_a_second_region_provider_get_that_regions_arns():
     here = MockResourceArgs("aws:backup/vault:Vault", "home", {"name": "v"}, "urn:x::aws-provider", None, True)
     assert mocks.new_resource(there)[1]["arn"] == "arn:aws:backup:ap-southeast-4:123456789012:backup-vault:v"
     assert mocks.new_resource(here)[1]["arn"] == "arn:aws:backup:ap-southeast-2:123456789012:backup-vault:v"
+
+
+def test_a_prior_plan_keeps_the_inputs_a_resource_ignores(staging_plan, paused_plan):
+    """As Pulumi keeps an ignored input's value from state: what a pause and a resume remember."""
+    # Ignored while paused: the token and the endpoints keep the running plan's values...
+    for name, key in (("cache-pause-memory-snapshot-token", "keepers"), ("cache-pause-memory-endpoints", "insecureValue")):
+        assert paused_plan.named(name).ignoreChanges == [key]
+        assert paused_plan.named(name).inputs[key] == staging_plan.named(name).inputs[key]
+    assert staging_plan.named("cache-pause-memory-endpoints").inputs["insecureValue"] != '{"primary": "", "reader": ""}'
+    # ...while an input nothing ignores follows the program.
+    assert paused_plan.named("cache-pause-memory-restore-point").ignoreChanges == []
+    assert paused_plan.named("cache-pause-memory-restore-point").inputs["insecureValue"] != "none"

@@ -101,10 +101,15 @@ def _network(state: TerraformState, derived: Derived) -> None:
         network["natStrategy"] = "per-az"
     elif nats:
         raise AdoptionRefused(f"aws_nat_gateway: {len(nats)} NAT gateways in {len(zones)} zones; the program has one, or one per zone")
+    if nats:
+        # The live gateways are adopted as they are; moving to a NAT instance is a later, reviewed change.
+        network["natType"] = "gateway"
+        network.pop("natInstanceType", None)
     else:
         derived.notes.append(
-            f"The state has no NAT gateway (paused by hand): natStrategy stays {network.get('natStrategy')!r}, "
-            "so the adopting `pulumi up` creates the NAT gateway and the private-app route tables again."
+            f"The state has no NAT gateway (paused by hand): natStrategy stays {network.get('natStrategy')!r} with "
+            f"natType {network.get('natType', 'gateway')!r}, so the adopting `pulumi up` creates the NAT and the "
+            "private-app route tables again."
         )
     network["availabilityZones"] = zones
     for tier, key in TIER_KEYS.items():
@@ -239,7 +244,6 @@ def _cache(state: TerraformState, derived: Derived) -> None:
         snapshotRetentionDays=group.get("snapshot_retention_limit"),
         snapshotWindow=group.get("snapshot_window"),
         maintenanceWindow=group.get("maintenance_window"),
-        finalSnapshot=bool(group.get("final_snapshot_identifier")),
         subnetGroupName=group.get("subnet_group_name"),
         encryptionKey=group.get("kms_key_id") or "aws-managed",
         transitEncryption=transit_step(group),

@@ -31,7 +31,7 @@ from components.compute.ecs.job_definition import (
     task_failed_pattern,
 )
 from components.compute.ecs.schedule import scheduler_cron
-from components.compute.ecs.task import capacity_strategy
+from components.compute.ecs.task import capacity_strategy, task_architecture
 from components.compute.schedule_gaps import missed_run_after_seconds
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def schedule_job(
     child = pulumi.ResourceOptions(parent=owner)
     label = f"{place.name_prefix}-{item.name}"
     region = place.region
-    strategy = capacity_strategy(item, place.prefer_spot)
+    strategy = capacity_strategy(item, place.prefer_spot, task_architecture(item, place.prefer_spot, place.architecture))
 
     runner_role = service_role(
         owner,
@@ -116,7 +116,7 @@ def schedule_job(
         schedule_expression=scheduler_cron(item.schedule),
         schedule_expression_timezone="UTC",
         flexible_time_window={"mode": "OFF"},
-        state="ENABLED",
+        state="DISABLED" if place.paused else "ENABLED",
         target={
             "arn": machine.arn,
             "role_arn": scheduler_role.arn,
@@ -146,6 +146,9 @@ def schedule_job(
         run_failed_message(place.name_prefix, item),
         place.alert_topic_arn,
     )
+    if place.paused:
+        # A paused stack runs no job: a missed-run alarm would only say so.
+        return schedule.arn, machine.arn
     periods = missed_run_periods(item.schedule)
     topic_alarm(
         owner,

@@ -31,3 +31,6 @@ class EcsPlacement:
     namespace_id: pulumi.Input[str]  # Cloud Map private DNS namespace of the services
     alert_topic_arn: pulumi.Input[str]  # where failed, hung and missed job runs are reported
     dead_letter_queue_arn: pulumi.Input[str]  # schedule invocations that could not start a run
+    architecture: str = "x86_64"  # the stack's (ohmycoins:general.architecture)
+    # Paused: services at zero tasks (autoscaling pinned to zero), schedules disabled, no missed-run alarms.
+    paused: bool = False

@@ -14,7 +14,14 @@ import pulumi_aws as aws
 from components.compute.ecs.iam import task_policy
 from components.compute.ecs.job_runner import schedule_job
 from components.compute.ecs.placement import EcsPlacement
-from components.compute.ecs.task import SHARED_VOLUME, SecretArns, capacity_strategy, container_definition, scratch_mounts
+from components.compute.ecs.task import (
+    SHARED_VOLUME,
+    SecretArns,
+    capacity_strategy,
+    container_definition,
+    scratch_mounts,
+    task_architecture,
+)
 from components.compute.file_system import SharedFileSystem, SharedFileSystemArgs
 from components.compute.workloads import SecretRef, Workload
 from components.shared.iam_documents import service_trust
@@ -54,6 +61,7 @@ class EcsWorkload(pulumi.ComponentResource):
         place = args.placement
         child = pulumi.ResourceOptions(parent=self)
         label = f"{place.name_prefix}-{item.name}"
+        self._cpu_architecture = task_architecture(item, place.prefer_spot, place.architecture)
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
@@ -137,7 +145,9 @@ class EcsWorkload(pulumi.ComponentResource):
             memory=str(item.memory),
             execution_role_arn=place.execution_role_arn,
             task_role_arn=task_role.arn,
-            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(operating_system_family="LINUX", cpu_architecture="X86_64"),
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture=self._cpu_architecture
+            ),
             container_definitions=containers,
             volumes=volumes,
             tags={"Name": label},
@@ -218,8 +228,8 @@ class EcsWorkload(pulumi.ComponentResource):
             name=item.name,
             cluster=place.cluster_arn,
             task_definition=task.arn,
-            desired_count=item.desired_count,
-            capacity_provider_strategies=capacity_strategy(item, place.prefer_spot),
+            desired_count=0 if place.paused else item.desired_count,
+            capacity_provider_strategies=capacity_strategy(item, place.prefer_spot, self._cpu_architecture),
             platform_version="LATEST",
             network_configuration=self._network(),
             load_balancers=(
@@ -235,7 +245,7 @@ class EcsWorkload(pulumi.ComponentResource):
             propagate_tags="SERVICE",
             wait_for_steady_state=False,
             tags={"Name": f"{place.name_prefix}-{item.name}"},
-            # Autoscaling owns the running count once the service exists.
+            # Autoscaling owns the running count once the service exists (a pause pins its bounds to 0).
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends, ignore_changes=["desiredCount"] if scaling else None),
         )
         if scaling is not None:
@@ -252,8 +262,9 @@ class EcsWorkload(pulumi.ComponentResource):
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=pulumi.Output.concat("service/", self._args.placement.cluster_name, "/", service.name),
-            min_capacity=scaling.min_count,
-            max_capacity=scaling.max_count,
+            # Registering bounds moves the running count inside them: 0 pauses, the minimum resumes.
+            min_capacity=0 if self._args.placement.paused else scaling.min_count,
+            max_capacity=0 if self._args.placement.paused else scaling.max_count,
             opts=child,
         )
         for metric, percent in (

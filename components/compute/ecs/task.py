@@ -105,11 +105,36 @@ def container_definition(
     return definition
 
 
-def capacity_strategy(item: Workload, prefer_spot: bool) -> list[dict]:
-    """Where the tasks run: on-demand Fargate, or Spot with one on-demand task kept for services."""
+# Services keep this many tasks on on-demand Fargate when the stack prefers Spot.
+ON_DEMAND_BASE = 1
+
+
+def uses_spot(item: Workload, prefer_spot: bool) -> bool:
+    """Whether any task the workload normally runs is on Fargate Spot."""
     if not prefer_spot:
+        return False
+    return item.kind != "service" or item.desired_count > ON_DEMAND_BASE
+
+
+def task_architecture(item: Workload, prefer_spot: bool, architecture: str) -> str:
+    """The task definition's CPU architecture: Graviton where the stack asks and the task runs on-demand.
+
+    Fargate Spot runs X86_64 tasks only (AWS's Fargate capacity provider considerations), and Spot
+    saves about 70 % where Graviton saves 20 %: a workload with Spot tasks stays X86_64.
+    """
+    if architecture == "arm64" and not uses_spot(item, prefer_spot):
+        return "ARM64"
+    return "X86_64"
+
+
+def capacity_strategy(item: Workload, prefer_spot: bool, cpu_architecture: str = "X86_64") -> list[dict]:
+    """Where the tasks run: on-demand Fargate, or Spot with one on-demand task kept for services."""
+    if not prefer_spot or cpu_architecture == "ARM64":
         return [{"capacity_provider": "FARGATE", "weight": 1}]
     if item.kind == "service":
         # The first task is on-demand, so a Spot reclaim never takes the whole service away.
-        return [{"capacity_provider": "FARGATE", "base": 1, "weight": 0}, {"capacity_provider": "FARGATE_SPOT", "weight": 1}]
+        return [
+            {"capacity_provider": "FARGATE", "base": ON_DEMAND_BASE, "weight": 0},
+            {"capacity_provider": "FARGATE_SPOT", "weight": 1},
+        ]
     return [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]

@@ -42,6 +42,9 @@ class EcsWorkloadsArgs:
     listeners: Sequence[pulumi.Resource]
     protect: bool
     alert_topic_arn: pulumi.Input[str]  # failed, hung, missed and undeliverable job runs
+    architecture: str = "x86_64"  # ohmycoins:general.architecture: Graviton for on-demand tasks when arm64
+    # Paused: every service at zero tasks and every schedule disabled; definitions, roles, storage kept.
+    paused: bool = False
 
 
 def rotated_secret_readers(catalog: Sequence[Workload]) -> list[str]:
@@ -149,6 +152,8 @@ class EcsWorkloads(pulumi.ComponentResource):
             namespace_id=namespace.id,
             alert_topic_arn=args.alert_topic_arn,
             dead_letter_queue_arn=dead_letters.arn,
+            architecture=args.architecture,
+            paused=args.paused,
         )
 
         self.service_names = {}
@@ -222,6 +227,9 @@ class EcsWorkloads(pulumi.ComponentResource):
             tags={"Name": queue_name},
             opts=child,
         )
+        if args.paused:
+            # Every schedule is disabled: nothing can land in the queue.
+            return queue
         topic_alarm(
             self,
             f"{name}-job-schedules-dlq-alarm",

@@ -22,6 +22,7 @@ from components.compute.eks.eks_settings import EksSettings
 from components.compute.eks.nodes import RUNNERS, SYSTEM_TOLERATION, NodeGroups, NodeGroupsArgs
 from components.compute.eks.policies import MANAGED, cluster_key_policy
 from components.shared.iam_documents import service_trust
+from components.shared.pause import PauseProtection
 
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 GP3_STORAGE_CLASS = "gp3"
@@ -45,8 +46,12 @@ class KubernetesPlatformArgs:
     # Secrets Manager ARNs the cluster's pods may read through External Secrets (this stack's only).
     secret_arns: Sequence[pulumi.Input[str]]
     firewall: AllowsFrom | None = None
-    protect: bool = False
-    # Replicas of each controller: 2 where an AZ outage must not stop them.
+    protect: bool = False  # volumes are retained where stateful resources are protected
+    # The cluster's `protect` and deletion protection (lifted where a pause may delete it).
+    protection: PauseProtection = PauseProtection(protect=False, tags={})
+    architecture: str = "x86_64"  # of every node group (ohmycoins:general.architecture)
+    # Paused: no cluster at all (its $73/month control plane included); its log group stays.
+    paused: bool = False
 
 
 def cluster_name(name_prefix: str) -> str:
@@ -54,8 +59,12 @@ def cluster_name(name_prefix: str) -> str:
 
 
 class KubernetesPlatform(pulumi.ComponentResource):
-    """EKS with API-mode access entries, private+restricted endpoint, audit logs, KMS secrets and IRSA."""
+    """EKS with API-mode access entries, private+restricted endpoint, audit logs, KMS secrets and IRSA.
 
+    Paused (`active` false), only the control plane's log group exists.
+    """
+
+    active: bool
     cluster_name: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     k8s_provider: k8s.Provider
@@ -80,6 +89,11 @@ class KubernetesPlatform(pulumi.ComponentResource):
             tags={"Name": f"{name_of_cluster}-control-plane"},
             opts=child,
         )
+        self.active = not args.paused
+        if args.paused:
+            # The control plane's logs outlive the cluster; everything below is rebuilt on resume.
+            self.register_outputs({"active": self.active})
+            return
         service_role = aws.iam.Role(
             f"{name}-cluster-role",
             name=f"{name_of_cluster}-cluster",
@@ -130,9 +144,9 @@ class KubernetesPlatform(pulumi.ComponentResource):
             use_default_vpc_cni=True,
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
-            deletion_protection=args.protect,
-            tags={"Name": name_of_cluster},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_policy, key_grant], protect=args.protect),
+            deletion_protection=args.protection.protect,
+            tags={"Name": name_of_cluster, **args.protection.tags},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_policy, key_grant], protect=args.protection.protect),
         )
         live_name = cluster.eks_cluster.name
         self.cluster_name = live_name
@@ -173,7 +187,8 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 cluster_name=name_of_cluster,
                 cluster=live_name,
                 version=settings.version,
-                groups={"system": settings.node_groups.system, "apps": settings.node_groups.apps, "runners": settings.node_groups.runners},
+                groups=settings.node_groups.present(),
+                architecture=args.architecture,
                 subnet_ids=args.private_subnet_ids,
                 kms_key_arn=args.kms_key_arn,
                 node_role_arn=node_role.arn,

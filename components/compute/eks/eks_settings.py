@@ -14,8 +14,6 @@ _VERSION = re.compile(r"^1\.\d{2}$")
 _ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 
-NODE_GROUPS = ("system", "apps", "runners")
-
 # Kubernetes minors this program supports, with the cluster-autoscaler release that matches each
 # (the autoscaler tracks Kubernetes minors). Add a line here to allow an upgrade.
 AUTOSCALER_RELEASES = {"1.32": "v1.32.0", "1.33": "v1.33.0"}
@@ -36,6 +34,8 @@ class NodeGroupSettings(Model):
     desired_size: int = Field(ge=0, le=100)
     max_size: int = Field(ge=1, le=100)
     disk_size_gib: int = Field(default=50, ge=20, le=1000)
+    # SPOT: up to 90 % cheaper, reclaimed with two minutes' notice; list several instance types of
+    # the same size so EKS can draw from more Spot pools.
     capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
 
     @field_validator("instance_types")
@@ -55,21 +55,27 @@ class NodeGroupSettings(Model):
 class NodeGroupsSettings(Model):
     # Tainted CriticalAddonsOnly: CoreDNS, the controllers and the autoscaler.
     system: NodeGroupSettings
-    # Untainted: application pods and monitoring.
-    apps: NodeGroupSettings
+    # Untainted: application pods and monitoring. Absent: no apps group (the apps run on ECS) and
+    # the monitoring pods tolerate the system taint and run on the system nodes.
+    apps: NodeGroupSettings | None = None
     # Tainted github-runners: CI runner pods only; scales from zero.
     runners: NodeGroupSettings
 
     def problems(self) -> list[Problem]:
         problems = []
-        for group in ("system", "apps"):
-            if getattr(self, group).min_size < 1:
+        for group, size in self.present().items():
+            if group != "runners" and size.min_size < 1:
                 problems.append(Problem((group, "minSize"), "must be at least 1: cluster add-ons and workloads need a node to start on"))
         if self.runners.min_size != 0:
             problems.append(Problem(("runners", "minSize"), "must be 0: runner nodes exist only while CI jobs run"))
-        for group in NODE_GROUPS:
-            problems += [Problem((group, *p.path), p.reason) for p in getattr(self, group).problems()]
+        for group, size in self.present().items():
+            problems += [Problem((group, *p.path), p.reason) for p in size.problems()]
         return problems
+
+    def present(self) -> dict[str, NodeGroupSettings]:
+        """The node groups the stack has, by name (apps may be absent)."""
+        groups = {"system": self.system, "apps": self.apps, "runners": self.runners}
+        return {name: size for name, size in groups.items() if size is not None}
 
 
 class EksSettings(Model):

@@ -38,6 +38,7 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
     "t3a.large": InstanceType(2, 8192, 3, 12),
     "t3a.xlarge": InstanceType(4, 16384, 4, 15),
     "t3a.2xlarge": InstanceType(8, 32768, 4, 15),
+    "t4g.small": InstanceType(2, 2048, 3, 4),
     "t4g.medium": InstanceType(2, 4096, 3, 6),
     "t4g.large": InstanceType(2, 8192, 3, 12),
     "t4g.xlarge": InstanceType(4, 16384, 4, 15),

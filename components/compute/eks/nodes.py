@@ -1,5 +1,8 @@
 """Managed node groups of the cluster: system (add-ons), apps (workloads), runners (CI, from zero).
 
+The apps group exists only where the stack configures it (apps on EKS); without it the monitoring
+pods run on the system nodes.
+
 Every node: private-app subnets, IMDSv2 only with a hop limit of 1 (pods cannot reach the
 instance's credentials: they use IRSA), an encrypted gp3 root volume with the stack key.
 """
@@ -15,6 +18,8 @@ import pulumi_aws as aws
 from components.compute.eks.eks_settings import NodeGroupSettings
 
 NODE_GROUP_LABEL = "ohmycoins.io/node-group"
+# EKS-optimised Amazon Linux 2023 per CPU architecture; a group's instance types must match it.
+AMI_TYPES = {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,8 @@ class NodeGroupsArgs:
     cluster_name: str
     cluster: pulumi.Input[str]  # the live cluster's name output: node groups wait for it
     version: str
-    groups: Mapping[str, NodeGroupSettings]
+    groups: Mapping[str, NodeGroupSettings]  # the stack's groups by role name (apps may be absent)
+    architecture: str  # x86_64 or arm64: the AMI of every group
     subnet_ids: Sequence[pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str]
     node_role_arn: pulumi.Input[str]
@@ -91,6 +97,8 @@ class NodeGroups(pulumi.ComponentResource):
         super().__init__("ohmycoins:eks:NodeGroups", name, None, opts)
         self.groups = {}
         for role in ROLES:
+            if role.name not in args.groups:
+                continue
             size = args.groups[role.name]
             node_name = f"{args.name_prefix}-eks-{role.name}"
             template = aws.ec2.LaunchTemplate(
@@ -132,7 +140,7 @@ class NodeGroups(pulumi.ComponentResource):
                 node_role_arn=args.node_role_arn,
                 subnet_ids=list(args.subnet_ids),
                 version=args.version,
-                ami_type="AL2023_x86_64_STANDARD",
+                ami_type=AMI_TYPES[args.architecture],
                 capacity_type=size.capacity_type,
                 instance_types=list(size.instance_types),
                 scaling_config=aws.eks.NodeGroupScalingConfigArgs(

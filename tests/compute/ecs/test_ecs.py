@@ -23,7 +23,7 @@ SIZES = {
     "production": {"backend": (1024, 2048), "frontend": (512, 1024), "agents": (2048, 4096)},
 }
 COUNTS = {  # desired, min, max
-    "staging": {"backend": (1, 1, 2), "frontend": (1, 1, 2), "agents": (2, 2, 5)},
+    "staging": {"backend": (1, 1, 2), "frontend": (1, 1, 2), "agents": (1, 1, 3)},
     "production": {"backend": (2, 2, 10), "frontend": (2, 2, 5), "agents": (2, 2, 5)},
 }
 
@@ -277,8 +277,9 @@ def test_capacity_providers_and_spot_preference(staging_plan, production_plan):
     for plan in (staging_plan, production_plan):
         capacity = plan.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
         assert capacity.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    # Staging's services run one task: on-demand Graviton, which Fargate Spot (x86 only) cannot scale out onto.
     backend = staging_plan.named("backend-service").inputs["capacityProviderStrategies"]
-    assert backend == [{"capacityProvider": "FARGATE", "base": 1, "weight": 0}, {"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    assert backend == [{"capacityProvider": "FARGATE", "weight": 1}]
     assert staging_plan.named("reddit-service").inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
     for service in production_plan.all(SERVICE):
         assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1}]
@@ -323,8 +324,12 @@ def test_ecr_repositories_scan_encrypt_and_expire(request, stack, mutability):
 
 
 def test_on_eks_no_ecs_workload_is_created_but_registry_and_edge_are(plan_variant):
-    plan = plan_variant("staging", lambda c: c["ohmycoins:apps"].update(platform="eks"))
-    assert not plan.all(TASK) and not plan.all(SERVICE) and not plan.all(SCHEDULE)
+    def apps_on_eks(config):
+        config["ohmycoins:apps"]["platform"] = "eks"
+        config["ohmycoins:eks"]["nodeGroups"]["apps"] = {"instanceTypes": ["t4g.large"], "minSize": 1, "desiredSize": 1, "maxSize": 3}
+
+    plan = plan_variant("staging", apps_on_eks)
+    assert not plan.all(TASK) and not plan.all(SERVICE) and not [s for s in plan.all(SCHEDULE) if "ecsParameters" in s.inputs["target"]]
     assert not plan.all("aws:ecs/cluster:Cluster")
     assert len(plan.all("aws:ecr/repository:Repository")) == 2
     assert plan.all("aws:lb/loadBalancer:LoadBalancer")
@@ -342,7 +347,7 @@ def _workload(name, **values):
     [
         ("staging", _workload("bakend", cpu=512), "ohmycoins:apps.workloads.bakend", "no workload named 'bakend'"),
         ("staging", _workload("backend", memory=512), "ohmycoins:apps.workloads.backend.memory", "512 MiB does not go with 512 CPU units"),
-        ("staging", _workload("agents", cpu=300), "ohmycoins:apps.workloads.agents.cpu", "300 CPU units is not a Fargate size"),
+        ("staging", _workload("reddit", cpu=300), "ohmycoins:apps.workloads.reddit.cpu", "300 CPU units is not a Fargate size"),
         (
             "staging",
             _workload("backend", desiredCount=3),

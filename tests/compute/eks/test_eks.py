@@ -122,24 +122,25 @@ def test_kubeconfig_is_exported_only_as_a_secret(any_plan):
 
 # --- node groups -----------------------------------------------------------------------------
 
+# Staging runs its apps on ECS and has no apps node group.
 SIZES = {
-    "staging": {"system": (1, 1, 2), "apps": (1, 1, 3), "runners": (0, 0, 5)},
+    "staging": {"system": (1, 1, 2), "runners": (0, 0, 5)},
     "production": {"system": (2, 2, 3), "apps": (2, 2, 6), "runners": (0, 0, 10)},
 }
 
 
-@pytest.mark.parametrize("group", ["system", "apps", "runners"])
-def test_node_group_sizes_come_from_config(any_plan, group):
-    scaling = _node_group(any_plan, group).inputs["scalingConfig"]
-    assert (scaling["minSize"], scaling["desiredSize"], scaling["maxSize"]) == SIZES[any_plan.stack][group]
+def test_node_group_sizes_come_from_config(any_plan):
+    groups = {g.name.removeprefix("eks-nodes-"): g.inputs["scalingConfig"] for g in any_plan.all(NODE_GROUP)}
+    assert {name: (s["minSize"], s["desiredSize"], s["maxSize"]) for name, s in groups.items()} == SIZES[any_plan.stack]
 
 
-def test_node_groups_are_labelled_and_tainted_for_their_role(any_plan):
-    system, apps, runners = (_node_group(any_plan, g).inputs for g in ("system", "apps", "runners"))
+def test_node_groups_are_labelled_and_tainted_for_their_role(production_plan, staging_plan):
+    system, apps, runners = (_node_group(production_plan, g).inputs for g in ("system", "apps", "runners"))
     assert system["labels"] == {"ohmycoins.io/node-group": "system"}
     assert system["taints"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
     assert apps["labels"] == {"ohmycoins.io/node-group": "apps"}
     assert apps.get("taints", []) == []
+    assert _node_group(staging_plan, "runners").inputs["taints"] == runners["taints"]
     assert runners["labels"] == {"ohmycoins.io/node-group": "runners"}
     assert runners["taints"] == [{"key": "github-runners", "value": "true", "effect": "NO_SCHEDULE"}]
 
@@ -159,8 +160,9 @@ def test_runner_nodes_scale_from_zero_under_the_cluster_autoscaler(any_plan):
     }
 
 
-@pytest.mark.parametrize("group", ["system", "apps", "runners"])
-def test_every_node_requires_imdsv2_and_encrypts_its_disk(any_plan, group):
+@pytest.mark.parametrize("stack, group", [(stack, group) for stack, groups in SIZES.items() for group in groups])
+def test_every_node_requires_imdsv2_and_encrypts_its_disk(request, stack, group):
+    any_plan = request.getfixturevalue(f"{stack}_plan")
     template = any_plan.one(LAUNCH_TEMPLATE, f"eks-nodes-{group}-template")
     metadata = template.inputs["metadataOptions"]
     assert metadata["httpTokens"] == "required"
@@ -174,7 +176,7 @@ def test_every_node_requires_imdsv2_and_encrypts_its_disk(any_plan, group):
 
 def test_nodes_run_in_the_private_app_subnets_with_no_cni_policy_on_their_role(any_plan):
     app_subnets = {r.urn for r in any_plan.all("aws:ec2/subnet:Subnet") if "private-app" in r.name}
-    for group in ("system", "apps", "runners"):
+    for group in SIZES[any_plan.stack]:
         assert app_subnets <= set(_node_group(any_plan, group).dependencies)
     node_policies = {a.inputs["policyArn"] for a in any_plan.all(ATTACHMENT) if a.name.startswith("eks-node-")}
     assert node_policies == {
@@ -354,8 +356,8 @@ BAD_EKS = {
     ),
     "desired outside bounds": (
         "staging",
-        _eks(lambda e: e["nodeGroups"]["apps"].update(desiredSize=9)),
-        "ohmycoins:eks.nodeGroups.apps.desiredSize",
+        _eks(lambda e: e["nodeGroups"]["system"].update(desiredSize=9)),
+        "ohmycoins:eks.nodeGroups.system.desiredSize",
         "must be between minSize",
     ),
     "public endpoint without CIDRs": (

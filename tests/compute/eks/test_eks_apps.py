@@ -49,6 +49,13 @@ def test_the_test_stack_is_staging_with_the_apps_on_eks():
     for config in (staging, eks_apps):
         config["ohmycoins:apps"].pop("platform")
         config["ohmycoins:apps"].pop("imageTag")
+    # The apps need a node group of their own on EKS; staging (apps on ECS) has none.
+    assert eks_apps["ohmycoins:eks"]["nodeGroups"].pop("apps") == {
+        "instanceTypes": ["t4g.large"],
+        "minSize": 1,
+        "desiredSize": 1,
+        "maxSize": 3,
+    }
     assert eks_apps == staging, "tests/stacks/Pulumi.eks-apps.yaml drifted from Pulumi.staging.yaml"
 
 

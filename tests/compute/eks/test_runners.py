@@ -84,22 +84,23 @@ def test_runner_requests_larger_than_the_node_are_rejected_naming_the_key(plan_v
         plan_variant(
             "staging", _with_group(lambda g: g.update(requests={"cpu": "4", "memory": "2Gi"}, limits={"cpu": "4", "memory": "4Gi"}))
         )
-    (problem,) = error.value.problems
-    assert problem[0] == "ohmycoins:runners.groups[0].requests.cpu"
-    assert "t3.xlarge node has 3920m allocatable" in problem[1]
-    assert "ohmycoins:eks.nodeGroups.runners.instanceTypes" in problem[1]
+    # One problem per runner instance type (staging lists three of one size).
+    problems = error.value.problems
+    assert [key for key, _ in problems] == ["ohmycoins:runners.groups[0].requests.cpu"] * 3
+    assert "t4g.xlarge node has 3920m allocatable" in problems[0][1] and "m7g.xlarge node has 3920m allocatable" in problems[2][1]
+    assert "ohmycoins:eks.nodeGroups.runners.instanceTypes" in problems[0][1]
 
 
 def test_runner_memory_larger_than_the_node_is_rejected(plan_variant):
     def change(config):
-        config["ohmycoins:eks"]["nodeGroups"]["runners"]["instanceTypes"] = ["t3.large"]
+        config["ohmycoins:eks"]["nodeGroups"]["runners"]["instanceTypes"] = ["t4g.large"]
         config["ohmycoins:runners"]["groups"][0]["requests"] = {"cpu": "1", "memory": "7Gi"}
         config["ohmycoins:runners"]["groups"][0]["limits"] = {"cpu": "2", "memory": "8Gi"}
 
     with pytest.raises(SettingsError) as error:
         plan_variant("staging", change)
     assert [p[0] for p in error.value.problems] == ["ohmycoins:runners.groups[0].requests.memory"]
-    assert "t3.large node has 7452Mi allocatable" in error.value.problems[0][1]
+    assert "t4g.large node has 7452Mi allocatable" in error.value.problems[0][1]
 
 
 def test_runners_need_the_github_app_private_key(plan_variant):

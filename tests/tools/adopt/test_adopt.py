@@ -34,7 +34,8 @@ def test_subnets_are_adopted_by_tier_and_zone_with_their_live_cidrs(own):
 
 def test_the_single_nat_keeps_its_zone_which_goes_first(own):
     network = _stack(own)["ohmycoins:network"]
-    assert network["natStrategy"] == "single"
+    assert (network["natStrategy"], network["natType"]) == ("single", "gateway")
+    assert "natInstanceType" not in network
     assert network["availabilityZones"] == ["ap-southeast-2b", "ap-southeast-2a"]
     assert network["publicSubnets"] == ["10.20.2.0/24", "10.20.1.0/24"]
     plan = own.adoption.plan
@@ -167,7 +168,9 @@ def test_a_paused_staging_gets_its_nat_back(own_paused):
     assert network["natStrategy"] == "single"
     assert network["availabilityZones"] == ["ap-southeast-2a", "ap-southeast-2b"]
     plan = own_paused.adoption.plan
-    assert plan.named("network-nat-a").importId == ""
+    # No live NAT to adopt: the committed staging's NAT instance is created, in the first zone.
+    assert network["natType"] == "instance"
+    assert plan.named("network-nat-instances-eni-a").importId == ""
     assert plan.named("network-private-app-rt-a").importId == ""
     assert plan.named("network-private-app-a").importId == "subnet-0a0000000000000a2"
     assert any("paused by hand" in note for note in own_paused.adoption.notes)
