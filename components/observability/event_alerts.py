@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import pulumi
@@ -27,7 +28,9 @@ def events_to_alerts(
         f"{name}-to-alerts",
         rule=rule.name,
         arn=topic_arn,
-        input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(input_paths=dict(input_paths), input_template=f'"{template}"'),
+        input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+            input_paths=dict(input_paths), input_template=json.dumps(template)
+        ),
         opts=child,
     )
     return rule

@@ -12,8 +12,8 @@ import pulumi_aws as aws
 
 from components.observability.event_alerts import events_to_alerts
 from components.recovery.backup_settings import BackupRule, BackupSettings
-from components.recovery.roles import service_role
 from components.shared.iam_documents import document
+from components.shared.service_role import service_role
 
 # AWS keeps these in step with what AWS Backup calls in each service (RDS, EFS, copies, tags);
 # the roles are assumable by AWS Backup only, and Backup acts only on what this plan selects.

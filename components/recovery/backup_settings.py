@@ -9,9 +9,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, field_validator
 
 from components.compute.ecs.schedule import scheduler_cron
+from components.compute.schedule_gaps import run_gaps
 from components.data.database_settings import InstanceClass
 from components.recovery.file_system_restores import check_recovery_directory
-from components.recovery.schedule_gaps import run_gaps
 from components.shared.settings_model import Model, Problem, check_log_retention
 
 # AWS Backup keeps a recovery point at most 100 years; a vault lock's bounds have the same ceiling.

@@ -14,8 +14,8 @@ from components.compute.ecs.schedule import scheduler_cron
 from components.observability.event_alerts import events_to_alerts
 from components.recovery.backup_settings import DrillSettings
 from components.recovery.drill_definition import PURPOSE_TAG, DrillTarget, drill_definition
-from components.recovery.roles import service_role
 from components.shared.iam_documents import document
+from components.shared.service_role import service_role
 
 # Step Functions delivers its logs through CloudWatch Logs' vended-log API, which authorizes only "*".
 LOG_DELIVERY_ACTIONS = (

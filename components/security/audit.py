@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.observability.event_alerts import events_to_alerts
 from components.security.audit_settings import AuditSettings
 from components.shared.bucket import AccessLogDestination, PrivateBucket, PrivateBucketArgs
 from components.shared.iam_documents import document, policy_document, service_trust
@@ -264,30 +265,22 @@ class Audit(pulumi.ComponentResource):
                 or None,
                 opts=self._child(),
             )
-        rule = aws.cloudwatch.EventRule(
+        events_to_alerts(
             f"{name}-guardduty-findings",
-            name=f"{args.name_prefix}-guardduty-findings",
-            description=f"GuardDuty findings of severity {MIN_FINDING_SEVERITY} (medium) and above to the alert topic",
-            event_pattern=json.dumps(findings_pattern()),
-            tags=self._tags("guardduty-findings"),
-            opts=self._child(),
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-guardduty-findings-to-alerts",
-            rule=rule.name,
-            arn=args.alert_topic_arn,
-            input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
-                input_paths={
-                    "severity": "$.detail.severity",
-                    "type": "$.detail.type",
-                    "title": "$.detail.title",
-                    "account": "$.account",
-                    "region": "$.region",
-                    "id": "$.detail.id",
-                },
-                input_template='"GuardDuty finding <type> (severity <severity>) in <account>/<region>: <title>. Finding id <id>."',
-            ),
-            opts=self._child(),
+            f"{args.name_prefix}-guardduty-findings",
+            f"GuardDuty findings of severity {MIN_FINDING_SEVERITY} (medium) and above to the alert topic",
+            json.dumps(findings_pattern()),
+            args.alert_topic_arn,
+            {
+                "severity": "$.detail.severity",
+                "type": "$.detail.type",
+                "title": "$.detail.title",
+                "account": "$.account",
+                "region": "$.region",
+                "id": "$.detail.id",
+            },
+            "GuardDuty finding <type> (severity <severity>) in <account>/<region>: <title>. Finding id <id>.",
+            parent=self,
         )
         return detector.id
 

@@ -153,13 +153,15 @@ def test_jobs_on_ecs_miss_a_run_when_no_success_shows_for_the_gap_plus_an_hour(e
         ("0 2 * * 1", 604800),
         ("0 2,14 * * *", 43200),
         ("0 9 * * 1-5", 3 * 86400),
+        # Monthly: the longest month decides (31 days).
+        ("0 2 1 * *", 31 * 86400),
     ],
 )
 def test_cron_max_gap(schedule, gap):
     assert cron_max_gap_seconds(schedule) == gap
 
 
-@pytest.mark.parametrize("bad", ["* * * *", "61 * * * *", "0 2 1 * *"])
+@pytest.mark.parametrize("bad", ["* * * *", "61 * * * *", "0 3 30 2 *"])
 def test_cron_max_gap_rejects_what_it_cannot_judge(bad):
     with pytest.raises(ValueError):
         cron_max_gap_seconds(bad)

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from components.compute.schedule_gaps import run_gaps
 from components.compute.workloads import SharedStorage
 from components.data.database_settings import DatabaseSettings
 from components.recovery.backup_settings import BackupSettings
 from components.recovery.cross_checks import recovery_problems
-from components.recovery.schedule_gaps import run_gaps
 from tests.stack_edits import set_setting
 
 DAILY = {"schedule": "0 14 * * *", "retentionDays": 35}

@@ -119,7 +119,7 @@ def task_failed_message(stack_prefix: str, item: Workload, log_group: str) -> st
         f"{stack_prefix}: scheduled job {item.name} stopped at <time> with exit code <exitCode> "
         f"(<stopCode>: <reason>). Task <task>. Its output is in the log group {log_group}."
     )
-    return json.dumps(text)
+    return text
 
 
 def run_failed_message(stack_prefix: str, item: Workload) -> str:
@@ -128,4 +128,4 @@ def run_failed_message(stack_prefix: str, item: Workload) -> str:
         f"{stack_prefix}: the run of scheduled job {item.name} ended <status> at <time>: it failed to start, "
         f"exited non-zero, or ran past its {item.timeout_seconds}-second limit and was stopped. Execution <execution>."
     )
-    return json.dumps(text)
+    return text

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from components.compute.ecs.alert_plumbing import alert_rule, service_role, topic_alarm
 from components.compute.ecs.iam import job_runner_policy, scheduler_policy
 from components.compute.ecs.job_definition import (
     ECS_SYNC_RULE,
@@ -32,7 +31,10 @@ from components.compute.ecs.job_definition import (
 )
 from components.compute.ecs.schedule import scheduler_cron
 from components.compute.ecs.task import capacity_strategy, task_architecture
+from components.compute.ecs.topic_alarm import topic_alarm
 from components.compute.schedule_gaps import missed_run_after_seconds
+from components.observability.event_alerts import events_to_alerts
+from components.shared.service_role import service_role
 
 if TYPE_CHECKING:
     from components.compute.ecs.placement import EcsPlacement
@@ -64,13 +66,14 @@ def schedule_job(
     strategy = capacity_strategy(item, place.prefer_spot, task_architecture(item, place.prefer_spot, place.architecture))
 
     runner_role = service_role(
-        owner,
         f"{name}-runner-role",
         f"{label}-runner",
         f"Step Functions runs the {item.name} job's task, waits for it and stops it at its time limit",
         "states.amazonaws.com",
         place.account_id,
-        lambda account: f"arn:aws:states:{region}:{account}:stateMachine:{label}",
+        f"arn:aws:states:{region}:{{account}}:stateMachine:{label}",
+        parent=owner,
+        arn_operator="ArnEquals",
     )
     runner_policy = aws.iam.RolePolicy(
         f"{name}-runner-policy",
@@ -94,14 +97,13 @@ def schedule_job(
 
     # Scheduler's requests carry the schedule group as their source.
     scheduler_role = service_role(
-        owner,
         f"{name}-scheduler-role",
         f"{label}-scheduler",
         f"EventBridge Scheduler starts the {item.name} job's runs, and nothing else",
         "scheduler.amazonaws.com",
         place.account_id,
-        lambda account: f"arn:aws:scheduler:{region}:{account}:schedule-group/default",
-        arn_operator="ArnLike",
+        f"arn:aws:scheduler:{region}:{{account}}:schedule-group/default",
+        parent=owner,
     )
     scheduler_policy_resource = aws.iam.RolePolicy(
         f"{name}-scheduler-policy",
@@ -126,25 +128,25 @@ def schedule_job(
         opts=pulumi.ResourceOptions(parent=owner, depends_on=[scheduler_policy_resource, *place.ready]),
     )
 
-    alert_rule(
-        owner,
+    events_to_alerts(
         f"{name}-task-failed",
         f"{label}-task-failed",
         f"{item.name}: a task stopped with a non-zero exit code or failed to start",
         pulumi.Output.from_input(place.cluster_arn).apply(lambda cluster: task_failed_pattern(cluster, label)),
+        place.alert_topic_arn,
         TASK_FAILED_PATHS,
         task_failed_message(place.name_prefix, item, log_group),
-        place.alert_topic_arn,
+        parent=owner,
     )
-    alert_rule(
-        owner,
+    events_to_alerts(
         f"{name}-run-failed",
         f"{label}-run-failed",
         f"{item.name}: a run failed, timed out or was aborted",
         machine.arn.apply(run_failed_pattern),
+        place.alert_topic_arn,
         RUN_FAILED_PATHS,
         run_failed_message(place.name_prefix, item),
-        place.alert_topic_arn,
+        parent=owner,
     )
     if place.paused:
         # A paused stack runs no job: a missed-run alarm would only say so.

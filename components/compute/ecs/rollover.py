@@ -18,9 +18,10 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.compute.ecs.alert_plumbing import alert_rule, service_role
 from components.compute.ecs.job_definition import RUN_FAILED_PATHS, run_failed_pattern
+from components.observability.event_alerts import events_to_alerts
 from components.shared.iam_documents import document
+from components.shared.service_role import service_role
 
 RESTART_STATE = "RestartReaders"
 
@@ -96,13 +97,14 @@ def restart_on_rotation(
     child = pulumi.ResourceOptions(parent=owner)
     label = f"{name_prefix}-secret-rollover"
     machine_role = service_role(
-        owner,
         f"{name}-rollover-role",
         label,
         "Step Functions starts a new deployment of each ECS service that reads a rotated secret",
         "states.amazonaws.com",
         account_id,
-        lambda a: f"arn:aws:states:{region}:{a}:stateMachine:{label}",
+        f"arn:aws:states:{region}:{{account}}:stateMachine:{label}",
+        parent=owner,
+        arn_operator="ArnEquals",
     )
     machine_policy = aws.iam.RolePolicy(
         f"{name}-rollover-policy",
@@ -129,13 +131,14 @@ def restart_on_rotation(
         opts=child,
     )
     invoke_role = service_role(
-        owner,
         f"{name}-rollover-invoke-role",
         f"{label}-invoke",
         "EventBridge starts the secret rollover when a secret the services read rotates",
         "events.amazonaws.com",
         account_id,
-        lambda a: f"arn:aws:events:{region}:{a}:rule/{rule_name}",
+        f"arn:aws:events:{region}:{{account}}:rule/{rule_name}",
+        parent=owner,
+        arn_operator="ArnEquals",
     )
     aws.iam.RolePolicy(
         f"{name}-rollover-invoke-policy",
@@ -158,17 +161,15 @@ def restart_on_rotation(
         },
         opts=child,
     )
-    alert_rule(
-        owner,
+    events_to_alerts(
         f"{name}-rollover-failed",
         f"{label}-failed",
         "The rolling restart after a secret rotation did not succeed",
         machine.arn.apply(run_failed_pattern),
-        RUN_FAILED_PATHS,
-        json.dumps(
-            f"{name_prefix}: the restart of the ECS services after a secret rotation ended <status> at <time>; "
-            f"restart {restarted} by hand (aws ecs update-service --force-new-deployment). Execution <execution>."
-        ),
         alert_topic_arn,
+        RUN_FAILED_PATHS,
+        f"{name_prefix}: the restart of the ECS services after a secret rotation ended <status> at <time>; "
+        f"restart {restarted} by hand (aws ecs update-service --force-new-deployment). Execution <execution>.",
+        parent=owner,
     )
     return machine

@@ -10,12 +10,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.apps_settings import AppsSettings
-from components.compute.ecs.alert_plumbing import topic_alarm
 from components.compute.ecs.iam import execution_policy
 from components.compute.ecs.placement import EcsPlacement
 from components.compute.ecs.rollover import restart_on_rotation
 from components.compute.ecs.service import EcsWorkload, EcsWorkloadArgs, log_group_name
 from components.compute.ecs.task import SecretArns, secret_arns_used
+from components.compute.ecs.topic_alarm import topic_alarm
 from components.compute.workloads import RuntimeContext, Workload, plain_environment, secrets_for
 from components.shared.iam_documents import service_trust
 

@@ -34,7 +34,7 @@ def test_a_failed_or_unstarted_task_mails_the_topic_naming_the_job(any_plan, job
     detail = pattern["detail"]
     assert detail["group"] == [f"family:ohmycoins-{stack}-{job}"] and detail["lastStatus"] == ["STOPPED"]
     assert detail["$or"] == [{"containers": {"exitCode": [{"anything-but": 0}]}}, {"stopCode": ["TaskFailedToStart"]}]
-    target = any_plan.named(f"{job}-task-failed-alert").inputs
+    target = any_plan.named(f"{job}-task-failed-to-alerts").inputs
     assert target["arn"] == any_plan.outputs["alertTopicArn"]
     template = json.loads(target["inputTransformer"]["inputTemplate"])
     assert f"scheduled job {job} stopped" in template and "<exitCode>" in template and f"/ecs/ohmycoins-{stack}/{job}" in template
@@ -46,7 +46,7 @@ def test_a_run_that_fails_times_out_or_is_aborted_mails_the_topic(any_plan, job)
     machine = f"arn:aws:states:ap-southeast-2:123456789012:stateMachine:ohmycoins-{any_plan.stack}-{job}"
     pattern = json.loads(any_plan.named(f"{job}-run-failed").inputs["eventPattern"])
     assert pattern["detail"] == {"stateMachineArn": [machine], "status": ["FAILED", "TIMED_OUT", "ABORTED"]}
-    target = any_plan.named(f"{job}-run-failed-alert").inputs
+    target = any_plan.named(f"{job}-run-failed-to-alerts").inputs
     assert target["arn"] == any_plan.outputs["alertTopicArn"]
     template = json.loads(target["inputTransformer"]["inputTemplate"])
     assert f"scheduled job {job} ended <status>" in template and f"{JOBS[job][0]}-second limit" in template

@@ -1,4 +1,4 @@
-"""The service roles of backups and the restore drill, all made one way."""
+"""A role an AWS service assumes for this account (and, where it says so, one resource of it): made one way everywhere."""
 
 from __future__ import annotations
 
@@ -17,13 +17,16 @@ def service_role(
     source_arn: str | None = None,
     *,
     parent: pulumi.Resource,
+    arn_operator: str = "ArnLike",
 ) -> aws.iam.Role:
     """A role `service` assumes for this account; `source_arn` (with `{account}` in it) pins the calling resource."""
     if account_id is None:
         trust: pulumi.Input[str] = service_trust(service, None)
     else:
         trust = pulumi.Output.from_input(account_id).apply(
-            lambda account: service_trust(service, account, source_arn.format(account=account) if source_arn else None)
+            lambda account: service_trust(
+                service, account, source_arn.format(account=account) if source_arn else None, arn_operator=arn_operator
+            )
         )
     return aws.iam.Role(
         name,
