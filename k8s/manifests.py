@@ -366,21 +366,3 @@ def service_target_group_binding(
         "metadata": metadata(name, ns, labels),
         "spec": {"serviceRef": {"name": service, "port": port}, "targetGroupARN": target_group_arn, "targetType": "ip"},
     }
-
-
-def cluster_secret_store(name: str, region: str, service_account: str, service_account_namespace: str) -> dict:
-    """Secrets Manager through the External Secrets controller's own IRSA role."""
-    return {
-        "api_version": "external-secrets.io/v1",
-        "kind": SECRET_STORE_KIND,
-        "metadata": metadata(name, None),
-        "spec": {
-            "provider": {
-                "aws": {
-                    "service": "SecretsManager",
-                    "region": region,
-                    "auth": {"jwt": {"serviceAccountRef": {"name": service_account, "namespace": service_account_namespace}}},
-                }
-            }
-        },
-    }

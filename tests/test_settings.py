@@ -122,6 +122,14 @@ BAD_CONFIGS = {
     ),
     "missing region": ("staging", _replace("aws:region", None), "aws:region", "required setting is missing"),
     "missing area": ("staging", _replace("ohmycoins:network", None), "ohmycoins:network", "required setting is missing"),
+    "area not an object": ("staging", _replace("ohmycoins:network", "10.1.0.0/16"), "ohmycoins:network", "must be an object of settings"),
+    "area a list": ("staging", _replace("ohmycoins:kms", [7]), "ohmycoins:kms", "must be an object of settings"),
+    "platform secret in plain text": (
+        "staging",
+        _replace("ohmycoins:runnersGithubAppPrivateKey", "-----BEGIN KEY-----"),
+        "ohmycoins:runnersGithubAppPrivateKey",
+        "is a secret: set it with `pulumi config set --secret`",
+    ),
     "missing key in an area": (
         "staging",
         lambda c: c["ohmycoins:network"].pop("natStrategy"),

@@ -84,6 +84,10 @@ def test_schedules_ports_routes_and_storage():
     agents = workload("agents")
     assert (agents.storage.size_gib, agents.storage.uid, agents.storage.gid, agents.storage.root_directory) == (10, 1000, 1000, "/agents")
     assert (agents.scaling.min_count, agents.scaling.max_count, agents.desired_count) == (2, 5, 2)
+    counts = {w.name: (w.desired_count, w.scaling.min_count, w.scaling.max_count) for w in CATALOG if w.scaling}
+    assert counts == {"backend": (1, 1, 2), "frontend": (1, 1, 2), "agents": (2, 2, 5)}
+    targets = {w.name: (w.scaling.cpu_target_percent, w.scaling.memory_target_percent) for w in CATALOG if w.scaling}
+    assert targets == {"backend": (70, 80), "frontend": (70, 80), "agents": (75, 85)}
     assert (agents.scaling.cpu_target_percent, agents.scaling.memory_target_percent) == (75, 85)
 
 
@@ -100,9 +104,25 @@ def test_every_secret_is_a_reference_to_a_key_the_app_secret_can_hold():
             if ref.source == "app":
                 assert ref.key in APP_SECRET_KEYS, (item.name, ref.key)
         assert not set(item.env) & {ref.env for ref in item.secrets}, item.name
-    assert {r.env for r in workload("backend").secrets} >= {"SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "OPENAI_API_KEY"}
-    assert {r.key for r in workload("reddit").secrets if r.key} >= {"REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET"}
-    assert workload("frontend").secrets == ()
+    app_base = ["SECRET_KEY", "ENCRYPTION_KEY", "FIRST_SUPERUSER", "FIRST_SUPERUSER_PASSWORD"]
+    data = ["POSTGRES_PASSWORD", "REDIS_PASSWORD"]
+    assert {w.name: [r.env for r in w.secrets] for w in CATALOG} == {
+        "backend": [*app_base, "OPENAI_API_KEY", "SMTP_USER", "SMTP_PASSWORD", *data],
+        "frontend": [],
+        "defillama": [*app_base, *data],
+        "sec-api": [*app_base, "SEC_API_KEY", *data],
+        "coinspot-announcements": [*app_base, *data],
+        "reddit": [*app_base, "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", *data],
+        "cryptopanic": [*app_base, "CRYPTOPANIC_API_KEY", *data],
+        "agents": ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", *data],
+    }
+    # Where each comes from, and which a stack may lack.
+    sources = {(r.env, r.source, r.optional) for w in CATALOG for r in w.secrets}
+    assert {(env, source) for env, source, _ in sources if source != "app"} == {
+        ("POSTGRES_PASSWORD", "database-password"),
+        ("REDIS_PASSWORD", "cache-auth-token"),
+    }
+    assert {env for env, _, optional in sources if optional} == {"SMTP_USER", "SMTP_PASSWORD", "ANTHROPIC_API_KEY"}
 
 
 def test_optional_keys_the_stack_lacks_are_dropped_required_ones_are_errors():
@@ -179,6 +199,22 @@ def test_fargate_sizes(cpu, memory, problem):
     assert (found is None) if problem is None else (problem in found)
 
 
-@given(cpu=st.sampled_from(sorted(FARGATE_SIZES)), memory=st.integers(1, 130_000))
-def test_fargate_check_agrees_with_the_table(cpu, memory):
-    assert (fargate_size_problem(cpu, memory) is None) == (memory in fargate_memory_choices(cpu))
+# The ECS task-size table: CPU units -> the memory (MiB) Fargate accepts with it.
+FARGATE_TABLE = {
+    256: [512, 1024, 1536, 2048],
+    512: [1024, 2048, 3072, 4096],
+    1024: list(range(2048, 8193, 1024)),
+    2048: list(range(4096, 16385, 1024)),
+    4096: list(range(8192, 30721, 1024)),
+    8192: list(range(16384, 61441, 4096)),
+    16384: list(range(32768, 122881, 8192)),
+}
+
+
+def test_fargate_memory_choices_are_the_ecs_table():
+    assert {cpu: fargate_memory_choices(cpu) for cpu in FARGATE_SIZES} == FARGATE_TABLE
+
+
+@given(cpu=st.sampled_from(sorted(FARGATE_TABLE)), memory=st.integers(1, 130_000))
+def test_fargate_check_agrees_with_the_ecs_table(cpu, memory):
+    assert (fargate_size_problem(cpu, memory) is None) == (memory in FARGATE_TABLE[cpu])

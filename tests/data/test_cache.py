@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from components.data.cache import AUTH_TOKEN_SPECIALS
 from tests.data.data_tier import SECRET, key_arn
 from tools.plan_model import SECRET as MASKED
 
@@ -16,7 +17,8 @@ def _group(plan):
 def test_engine_is_redis_7_with_lru_eviction(any_plan):
     group = _group(any_plan)
     assert group.inputs["engine"] == "redis"
-    assert group.inputs["engineVersion"].startswith("7.")
+    assert group.inputs["engineVersion"] == "7.1"
+    assert group.inputs["autoMinorVersionUpgrade"] is True
     parameters = any_plan.named("cache-parameters")
     assert parameters.inputs["family"] == "redis7"
     assert parameters.inputs["parameters"] == [{"name": "maxmemory-policy", "value": "allkeys-lru"}]
@@ -37,17 +39,21 @@ def test_auth_token_is_generated_secret_and_kept_in_secrets_manager(any_plan):
     group = _group(any_plan)
     assert group.inputs["authToken"] == MASKED
     token = any_plan.named("cache-auth-token")
-    assert 32 <= token.inputs["length"] <= 128
+    assert token.inputs["length"] == 64
     assert token.inputs["special"] is True
-    assert not set(token.inputs["overrideSpecial"]) & set('@"/ ')
-    assert set(token.inputs["overrideSpecial"]) <= set(AUTH_TOKEN_SPECIALS)
+    # ElastiCache refuses '@', '"', '/' and spaces in a token; only the specials it documents.
+    assert token.inputs["overrideSpecial"] == "!&#$^<>-"
     assert token.urn in group.dependencies
+    # A changed token is rotated in place: clients keep working with the old one meanwhile.
+    assert group.inputs["authTokenUpdateStrategy"] == "ROTATE"
     secret = any_plan.named("cache-auth-secret")
+    assert secret.inputs["name"] == f"ohmycoins-{any_plan.stack}-redis-auth"
     assert secret.inputs["kmsKeyId"] == key_arn(any_plan)
     assert any_plan.named("cache-auth-secret-value").inputs["secretString"] == MASKED
-    assert any_plan.outputs["cacheAuthSecretArn"].startswith(
-        f"arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:ohmycoins-{any_plan.stack}-redis-auth-"
-    )
+    # Consumers read the token by the exported ARN, under the JSON key REDIS_PASSWORD.
+    backend = json.loads(any_plan.named("backend-task").inputs["containerDefinitions"])[0]
+    references = {ref["name"]: ref["valueFrom"] for ref in backend["secrets"]}
+    assert references["REDIS_PASSWORD"] == f"{any_plan.outputs['cacheAuthSecretArn']}:REDIS_PASSWORD::"
 
 
 def test_slow_and_engine_logs_go_to_encrypted_log_groups(any_plan):
@@ -58,16 +64,19 @@ def test_slow_and_engine_logs_go_to_encrypted_log_groups(any_plan):
         assert delivery["destination"] == log_group.inputs["name"] == f"/aws/elasticache/ohmycoins-{any_plan.stack}/{log_type}"
         assert delivery["destinationType"] == "cloudwatch-logs" and delivery["logFormat"] == "json"
         assert log_group.inputs["kmsKeyId"] == key_arn(any_plan)
+        assert log_group.inputs["retentionInDays"] == {"staging": 14, "production": 90}[any_plan.stack]
 
 
 @pytest.mark.parametrize(
-    "stack, nodes, failover, protected, snapshots",
-    [("staging", 1, False, False, 1), ("production", 2, True, True, 7)],
+    "stack, node_type, nodes, failover, protected, snapshots, immediately",
+    [("staging", "cache.t3.micro", 1, False, False, 1, True), ("production", "cache.t3.small", 2, True, True, 7, False)],
 )
-def test_size_and_resilience_differ_per_stack(request, stack, nodes, failover, protected, snapshots):
+def test_size_and_resilience_differ_per_stack(request, stack, node_type, nodes, failover, protected, snapshots, immediately):
     plan = request.getfixturevalue(f"{stack}_plan")
     group = _group(plan)
+    assert group.inputs["nodeType"] == node_type
     assert group.inputs["numCacheClusters"] == nodes
+    assert group.inputs["applyImmediately"] is immediately
     assert group.inputs["automaticFailoverEnabled"] is failover
     assert group.inputs["multiAzEnabled"] is failover
     assert group.protect is protected
@@ -81,8 +90,11 @@ def test_size_and_resilience_differ_per_stack(request, stack, nodes, failover, p
 def test_connection_outputs(any_plan):
     outputs = any_plan.outputs
     assert outputs["cachePort"] == 6379
-    assert outputs["cachePrimaryEndpoint"].startswith(f"master.ohmycoins-{any_plan.stack}-redis.")
-    assert outputs["cacheReaderEndpoint"].startswith(f"replica.ohmycoins-{any_plan.stack}-redis.")
+    # The applications write to the primary; the reader endpoint is a different address.
+    backend = json.loads(any_plan.named("backend-task").inputs["containerDefinitions"])[0]
+    environment = {e["name"]: e["value"] for e in backend["environment"]}
+    assert environment["REDIS_HOST"] == outputs["cachePrimaryEndpoint"] != outputs["cacheReaderEndpoint"]
+    assert (environment["REDIS_PORT"], environment["REDIS_SSL"]) == ("6379", "true")
 
 
 def test_secrets_of_the_data_tier_are_recoverable_in_production_only(staging_plan, production_plan):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.data.app_secrets_settings import THIRD_PARTY_KEYS, check_secret_area, present_values
+from components.data.app_secrets_settings import check_secret_area, present_values
 from components.data.cache_settings import redis_parameter_family
 from components.data.database_settings import postgres_parameter_family
 from components.data.maintenance_windows import daily_and_weekly_overlap, daily_window, weekly_window
@@ -56,13 +56,38 @@ def test_backup_and_maintenance_overlap(daily, weekly, overlap):
     assert daily_and_weekly_overlap(daily, weekly) is overlap
 
 
-REQUIRED = {key.config_key: f"value-of-{key.config_key}" for key in THIRD_PARTY_KEYS if key.required}
+# The README's required credentials.
+REQUIRED = {key: f"value-of-{key}" for key in ("openaiApiKey", "cryptopanicApiKey", "secApiKey", "redditClientId", "redditClientSecret")}
+OPTIONAL = {key: f"value-of-{key}" for key in ("anthropicApiKey", "smtpUser", "smtpPassword")}
 
 
 def test_credentials_area_accepts_the_required_keys_and_maps_them_to_secret_keys():
     assert check_secret_area(REQUIRED, is_secret=True) == []
-    assert present_values(REQUIRED)["OPENAI_API_KEY"] == "value-of-openaiApiKey"
-    assert "ANTHROPIC_API_KEY" not in present_values(REQUIRED)
+    assert present_values(REQUIRED) == {
+        "OPENAI_API_KEY": "value-of-openaiApiKey",
+        "CRYPTOPANIC_API_KEY": "value-of-cryptopanicApiKey",
+        "SEC_API_KEY": "value-of-secApiKey",
+        "REDDIT_CLIENT_ID": "value-of-redditClientId",
+        "REDDIT_CLIENT_SECRET": "value-of-redditClientSecret",
+    }
+    assert check_secret_area({**REQUIRED, **OPTIONAL}, is_secret=True) == []
+    assert present_values({**REQUIRED, **OPTIONAL}).keys() - present_values(REQUIRED).keys() == {
+        "ANTHROPIC_API_KEY",
+        "SMTP_USER",
+        "SMTP_PASSWORD",
+    }
+
+
+@pytest.mark.parametrize("key", sorted(REQUIRED))
+def test_each_required_credential_is_required(key):
+    problems = check_secret_area({k: v for k, v in REQUIRED.items() if k != key}, is_secret=True)
+    assert [(p.path, p.reason.split(" (")[0]) for p in problems] == [((key,), "required secret is missing")]
+
+
+@pytest.mark.parametrize("key", sorted(OPTIONAL))
+def test_optional_credentials_may_be_left_out(key):
+    rest = {k: v for k, v in OPTIONAL.items() if k != key and not (key.startswith("smtp") and k.startswith("smtp"))}
+    assert check_secret_area({**REQUIRED, **rest}, is_secret=True) == []
 
 
 def test_credential_problems_never_quote_the_value():

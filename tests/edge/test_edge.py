@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.test_component_tree import misplaced
+
 LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
 RULE = "aws:lb/listenerRule:ListenerRule"
@@ -35,7 +37,7 @@ def test_alb_is_public_hardened_and_logs_to_its_bucket(any_plan):
     logs = alb.inputs["accessLogs"]
     assert logs["enabled"] is True and logs["prefix"] == "alb"
     bucket = any_plan.named("edge-access-logs-bucket")
-    assert logs["bucket"] == bucket.inputs["bucket"]
+    assert logs["bucket"] == bucket.inputs["bucket"] == f"ohmycoins-{any_plan.stack}-alb-logs-123456789012"
     assert any_plan.named("edge-access-logs-policy").urn in alb.dependencies
     assert any_plan.component_of(alb).type == "ohmycoins:edge:Edge"
 
@@ -47,7 +49,7 @@ def test_https_listener_defaults_to_frontend_and_routes_the_api_host(request, st
     assert sorted(listeners) == [80, 443]
     https = listeners[443]
     assert https.inputs["protocol"] == "HTTPS"
-    assert https.inputs["sslPolicy"].startswith("ELBSecurityPolicy-TLS13-")
+    assert https.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     groups = {g.name: g for g in plan.all(TARGET_GROUP)}
     frontend_tg = plan.named("edge-frontend-tg")
     [default] = https.inputs["defaultActions"]
@@ -79,8 +81,9 @@ def test_certificate_covers_the_domain_and_hosts_and_is_validated_by_dns(request
     assert certificate.inputs["validationMethod"] == "DNS"
     validation_records = [r for r in plan.all(RECORD) if r.name.startswith("edge-certificate-validation-")]
     assert len(validation_records) == 4
+    # Every record goes to the one looked-up zone that also holds the aliases.
     zone_id = validation_records[0].inputs["zoneId"]
-    assert zone_id.startswith("Z")
+    assert {r.inputs["zoneId"] for r in plan.all(RECORD)} == {zone_id}
     for record in validation_records:
         assert record.inputs["type"] == "CNAME" and record.inputs["zoneId"] == zone_id
         assert certificate.urn in record.dependencies
@@ -145,15 +148,16 @@ def test_waf_has_managed_groups_and_a_per_ip_rate_limit(request, stack, limit):
     assert rate["statement"]["rateBasedStatement"] == {"limit": limit, "aggregateKeyType": "IP", "evaluationWindowSec": 300}
     assert len({r["priority"] for r in rules.values()}) == len(rules)
     association = plan.one("aws:wafv2/webAclAssociation:WebAclAssociation")
-    assert association.inputs["resourceArn"].startswith("arn:aws:elasticloadbalancing:")
     assert acl.urn in association.dependencies and plan.one(LB).urn in association.dependencies
     logging = plan.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
     group = plan.named("edge-waf-logs")
     assert group.inputs["name"] == f"aws-waf-logs-ohmycoins-{stack}"
     assert group.inputs["kmsKeyId"] == plan.outputs["kmsKeyArn"]
-    [destination] = logging.inputs["logDestinationConfigs"]
-    assert destination.endswith(f":log-group:aws-waf-logs-ohmycoins-{stack}")
-    assert group.urn in logging.dependencies
+    assert group.inputs["retentionInDays"] == 30
+    assert len(logging.inputs["logDestinationConfigs"]) == 1
+    assert group.urn in logging.dependencies and acl.urn in logging.dependencies
+    # Credentials never reach the request log.
+    assert logging.inputs["redactedFields"] == [{"singleHeader": {"name": "authorization"}}, {"singleHeader": {"name": "cookie"}}]
 
 
 @pytest.mark.parametrize("stack, days, kept", [("staging", 30, False), ("production", 365, True)])
@@ -175,7 +179,7 @@ def test_access_log_bucket_is_private_encrypted_tls_only_and_expires(request, st
     # The Elastic Load Balancing account of ap-southeast-2, writing only this account's ALB logs.
     assert delivery["Principal"] == {"AWS": "arn:aws:iam::783225319266:root"}
     assert delivery["Action"] == "s3:PutObject"
-    assert delivery["Resource"].endswith("/alb/AWSLogs/123456789012/*")
+    assert delivery["Resource"] == f"arn:aws:s3:::ohmycoins-{stack}-alb-logs-123456789012/alb/AWSLogs/123456789012/*"
 
 
 def _plain_http(config):
@@ -191,7 +195,15 @@ def test_a_domainless_stack_that_allows_plain_http_gets_one_http_listener_with_a
     [rule] = plan.all(RULE)
     assert rule.inputs["conditions"][0]["pathPattern"]["values"] == ["/api/*", "/docs", "/redoc", "/openapi.json"]
     assert not plan.all(CERTIFICATE) and not plan.all(RECORD)
-    assert plan.outputs["apiUrl"].startswith("http://ohmycoins-staging-alb-")
+    assert plan.outputs["apiUrl"] == plan.outputs["frontendUrl"] == f"http://{plan.outputs['albDnsName']}"
+    assert misplaced(plan) == []
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_urls_are_the_https_hosts(request, stack):
+    outputs = _plan(request, stack).outputs
+    _, api, frontend = HOSTS[stack]
+    assert (outputs["apiUrl"], outputs["frontendUrl"]) == (f"https://{api}", f"https://{frontend}")
 
 
 @pytest.mark.parametrize(
@@ -223,6 +235,22 @@ def test_a_domainless_stack_that_allows_plain_http_gets_one_http_listener_with_a
             "ohmycoins:edge.frontendHost",
             "not a lowercase DNS name",
         ),
+        (
+            "staging",
+            lambda c: c["ohmycoins:edge"].update(hostedZone="Oh My Coins"),
+            "ohmycoins:edge.hostedZone",
+            "not a lowercase DNS name",
+        ),
+        ("staging", lambda c: c["ohmycoins:edge"].update(apiHost="API_host"), "ohmycoins:edge.apiHost", "not a lowercase DNS name"),
+        ("staging", lambda c: c["ohmycoins:edge"].update(domain="Staging.Example"), "ohmycoins:edge.domain", "not a lowercase DNS name"),
+        (
+            "staging",
+            lambda c: c["ohmycoins:edge"].update(frontendHost="dashboard.example.org"),
+            "ohmycoins:edge.frontendHost",
+            "not within the domain 'staging.ohmycoins.com'",
+        ),
+        ("staging", lambda c: c["ohmycoins:edge"].pop("hostedZone"), "ohmycoins:edge.hostedZone", "required setting is missing"),
+        ("staging", lambda c: c["ohmycoins:edge"].pop("apiHost"), "ohmycoins:edge.apiHost", "required setting is missing"),
         ("staging", lambda c: c["ohmycoins:edge"].update(wafRateLimit=5), "ohmycoins:edge.wafRateLimit", "greater than or equal to 10"),
         (
             "staging",

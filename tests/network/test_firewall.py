@@ -83,9 +83,13 @@ def test_data_tier_admits_its_port_from_security_groups_only_and_opens_nothing(a
     assert all_rules_of(any_plan, EGRESS, group_ids(any_plan)[role]) == []
 
 
-def test_every_rule_says_why_it_exists(any_plan):
+def test_every_rule_says_why_it_exists_and_is_named_for_the_stack(any_plan):
     rules = any_plan.all(INGRESS) + any_plan.all(EGRESS)
     assert rules and all(rule.inputs.get("description") for rule in rules)
+    firewall = [rule for rule in rules if rule.name.startswith("firewall-")]
+    assert firewall and all(
+        rule.inputs["tags"] == {"Name": f"ohmycoins-{any_plan.stack}-{rule.name.removeprefix('firewall-')}"} for rule in firewall
+    )
 
 
 # What EC2 accepts in security group and rule descriptions.

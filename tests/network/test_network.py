@@ -99,15 +99,23 @@ def test_flow_logs_capture_all_traffic_with_the_stacks_retention(request, stack,
     group = plan.named("network-flow-logs")
     assert flow_log.inputs["trafficType"] == "ALL"
     assert flow_log.inputs["vpcId"] == plan.outputs["vpcId"]
+    assert flow_log.inputs["logDestinationType"] == "cloud-watch-logs"
     assert group.urn in flow_log.dependencies
+    assert group.inputs["name"] == f"/aws/vpc/flow-logs/ohmycoins-{stack}"
     assert group.inputs["retentionInDays"] == days
     role = plan.named("network-flow-logs-role")
+    assert role.urn in flow_log.dependencies
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
-    assert "aws:SourceAccount" in trust["Condition"]["StringEquals"]
-    policy = json.loads(plan.named("network-flow-logs-write").inputs["policy"])
-    for statement in policy["Statement"]:
-        assert all(resource.startswith("arn:aws:logs:") and "flow-logs" in resource for resource in statement["Resource"])
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:ec2:ap-southeast-2:123456789012:vpc-flow-log/*"},
+    }
+    (statement,) = json.loads(plan.named("network-flow-logs-write").inputs["policy"])["Statement"]
+    # The role writes to the flow logs' own group (and its streams), nowhere else.
+    destination = flow_log.inputs["logDestination"]
+    assert statement["Resource"] == [destination, f"{destination}:*"]
+    assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
 
 
 def test_flow_log_events_are_encrypted_with_the_stacks_key(any_plan):

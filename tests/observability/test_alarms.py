@@ -6,31 +6,29 @@ import json
 
 import pytest
 
-from components.observability.alarms import GIB, MIB
-
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 
-# key (after "<prefix>-") -> namespace, metric, statistic, comparison, threshold, period, evaluation periods
+# key (after "<prefix>-") -> namespace, metric, statistic, comparison, threshold, period, evaluation periods, missing data
 RDS = {
-    "rds-cpu": ("AWS/RDS", "CPUUtilization", "Average", "GreaterThanThreshold", 80, 300, 2),
-    "rds-free-storage": ("AWS/RDS", "FreeStorageSpace", "Average", "LessThanThreshold", 10 * GIB, 300, 1),
-    "rds-connections": ("AWS/RDS", "DatabaseConnections", "Average", "GreaterThanThreshold", 80, 300, 2),
-    "rds-freeable-memory": ("AWS/RDS", "FreeableMemory", "Average", "LessThanThreshold", 256 * MIB, 300, 2),
+    "rds-cpu": ("AWS/RDS", "CPUUtilization", "Average", "GreaterThanThreshold", 80, 300, 2, "missing"),
+    "rds-free-storage": ("AWS/RDS", "FreeStorageSpace", "Average", "LessThanThreshold", 10_737_418_240, 300, 1, "missing"),
+    "rds-connections": ("AWS/RDS", "DatabaseConnections", "Average", "GreaterThanThreshold", 80, 300, 2, "missing"),
+    "rds-freeable-memory": ("AWS/RDS", "FreeableMemory", "Average", "LessThanThreshold", 268_435_456, 300, 2, "missing"),
 }
 REDIS = {
-    "redis-engine-cpu": ("AWS/ElastiCache", "EngineCPUUtilization", "Average", "GreaterThanThreshold", 75, 300, 2),
-    "redis-memory": ("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Average", "GreaterThanThreshold", 80, 300, 2),
-    "redis-evictions": ("AWS/ElastiCache", "Evictions", "Sum", "GreaterThanThreshold", 1000, 300, 1),
+    "redis-engine-cpu": ("AWS/ElastiCache", "EngineCPUUtilization", "Average", "GreaterThanThreshold", 75, 300, 2, "missing"),
+    "redis-memory": ("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Average", "GreaterThanThreshold", 80, 300, 2, "missing"),
+    "redis-evictions": ("AWS/ElastiCache", "Evictions", "Sum", "GreaterThanThreshold", 1000, 300, 1, "notBreaching"),
 }
 TARGET_GROUP = {
-    "5xx": ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", "GreaterThanThreshold", 10, 60, 2),
-    "response-time": ("AWS/ApplicationELB", "TargetResponseTime", "Average", "GreaterThanThreshold", 2, 60, 2),
-    "unhealthy-hosts": ("AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", "GreaterThanThreshold", 0, 60, 2),
+    "5xx": ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", "GreaterThanThreshold", 10, 60, 2, "notBreaching"),
+    "response-time": ("AWS/ApplicationELB", "TargetResponseTime", "Average", "GreaterThanThreshold", 2, 60, 2, "notBreaching"),
+    "unhealthy-hosts": ("AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", "GreaterThanThreshold", 0, 60, 2, "missing"),
 }
 SERVICE = {
-    "cpu": ("AWS/ECS", "CPUUtilization", "Average", "GreaterThanThreshold", 85, 300, 2),
-    "memory": ("AWS/ECS", "MemoryUtilization", "Average", "GreaterThanThreshold", 85, 300, 2),
+    "cpu": ("AWS/ECS", "CPUUtilization", "Average", "GreaterThanThreshold", 85, 300, 2, "missing"),
+    "memory": ("AWS/ECS", "MemoryUtilization", "Average", "GreaterThanThreshold", 85, 300, 2, "missing"),
 }
 
 
@@ -44,13 +42,13 @@ def topic_arn(plan):
 
 
 def check(alarm, expected, plan):
-    namespace, metric, statistic, comparison, threshold, period, evaluations = expected
+    namespace, metric, statistic, comparison, threshold, period, evaluations, missing = expected
     inputs = alarm.inputs
     assert (inputs["namespace"], inputs["metricName"], inputs["statistic"]) == (namespace, metric, statistic)
     assert (inputs["comparisonOperator"], inputs["threshold"]) == (comparison, threshold)
     assert (inputs["period"], inputs["evaluationPeriods"], inputs["datapointsToAlarm"]) == (period, evaluations, evaluations)
     assert inputs["alarmActions"] == [topic_arn(plan)] and inputs["okActions"] == [topic_arn(plan)]
-    assert inputs["treatMissingData"] in ("missing", "notBreaching", "breaching")
+    assert inputs["treatMissingData"] == missing
     assert inputs["alarmDescription"]
 
 
@@ -126,14 +124,31 @@ def test_running_below_desired_uses_container_insights_or_a_no_task_alarm(any_pl
             assert queries["desired"]["metric"]["metricName"] == "DesiredTaskCount"
             assert queries["running"]["metric"]["namespace"] == "ECS/ContainerInsights"
             assert queries["running"]["metric"]["dimensions"]["ServiceName"] == service
+            assert (queries["desired"]["metric"]["stat"], queries["running"]["metric"]["stat"]) == ("Maximum", "Minimum")
+            assert queries["desired"]["metric"]["period"] == queries["running"]["metric"]["period"] == 60
+            assert queries["desired"]["metric"]["dimensions"] == {
+                "ClusterName": f"ohmycoins-{any_plan.stack}-cluster",
+                "ServiceName": service,
+            }
             assert (alarm.inputs["comparisonOperator"], alarm.inputs["threshold"]) == ("GreaterThanThreshold", 0)
+            assert (alarm.inputs["evaluationPeriods"], alarm.inputs["datapointsToAlarm"]) == (5, 5)
+            assert alarm.inputs["treatMissingData"] == "breaching"
         else:
             alarm = alarms[f"ecs-{service}-no-running-tasks"]
-            assert (alarm.inputs["metricName"], alarm.inputs["statistic"], alarm.inputs["treatMissingData"]) == (
+            inputs = alarm.inputs
+            assert (inputs["namespace"], inputs["metricName"], inputs["statistic"], inputs["treatMissingData"]) == (
+                "AWS/ECS",
                 "CPUUtilization",
                 "SampleCount",
                 "breaching",
             )
+            assert (inputs["comparisonOperator"], inputs["threshold"], inputs["period"], inputs["evaluationPeriods"]) == (
+                "LessThanThreshold",
+                1,
+                60,
+                5,
+            )
+            assert inputs["dimensions"] == {"ClusterName": f"ohmycoins-{any_plan.stack}-cluster", "ServiceName": service}
         assert alarm.inputs["alarmActions"] == [topic_arn(any_plan)] == alarm.inputs["okActions"]
 
 
@@ -209,3 +224,57 @@ def test_apps_on_eks_have_no_ecs_alarms_or_widgets(eks_apps_plan):
         "RDS connections and CPU",
         "Redis hit rate and engine CPU (%)",
     ]
+
+
+def _series(widget) -> list[tuple]:
+    """Each line of a widget: namespace, metric, and its rendering options (dimensions left out)."""
+    return [(metric[0], metric[1], metric[-1] if isinstance(metric[-1], dict) else {}) for metric in widget["properties"]["metrics"]]
+
+
+def test_dashboard_widgets_in_full(production_plan):
+    widgets = {w["properties"]["title"]: w for w in dashboard(production_plan)["widgets"]}
+    services = ["agents", "backend", "cryptopanic", "frontend", "reddit"]
+    assert _series(widgets["ECS CPU and memory (%)"]) == [
+        line
+        for service in services
+        for line in (
+            ("AWS/ECS", "CPUUtilization", {"label": f"{service} CPU"}),
+            ("AWS/ECS", "MemoryUtilization", {"label": f"{service} memory"}),
+        )
+    ]
+    assert _series(widgets["ALB target response time (s)"]) == [
+        ("AWS/ApplicationELB", "TargetResponseTime", {"label": "average", "stat": "Average"}),
+        ("AWS/ApplicationELB", "TargetResponseTime", {"label": "p95", "stat": "p95"}),
+    ]
+    assert _series(widgets["ALB target responses"]) == [
+        ("AWS/ApplicationELB", f"HTTPCode_Target_{code}_Count", {"label": code, "stat": "Sum"}) for code in ("2XX", "4XX", "5XX")
+    ]
+    assert _series(widgets["RDS connections and CPU"]) == [
+        ("AWS/RDS", "DatabaseConnections", {"label": "connections"}),
+        ("AWS/RDS", "CPUUtilization", {"label": "CPU %", "yAxis": "right"}),
+    ]
+    assert _series(widgets["Redis hit rate and engine CPU (%)"]) == [
+        line
+        for node in ("ohmycoins-production-redis-001", "ohmycoins-production-redis-002")
+        for line in (
+            ("AWS/ElastiCache", "CacheHitRate", {"label": f"{node} hit rate %"}),
+            ("AWS/ElastiCache", "EngineCPUUtilization", {"label": f"{node} engine CPU %"}),
+        )
+    ]
+    assert _series(widgets["ECS desired vs running tasks"]) == [
+        line
+        for service in services
+        for line in (
+            ("ECS/ContainerInsights", "DesiredTaskCount", {"label": f"{service} desired", "stat": "Maximum"}),
+            ("ECS/ContainerInsights", "RunningTaskCount", {"label": f"{service} running", "stat": "Minimum"}),
+        )
+    ]
+    for title, widget in widgets.items():
+        assert (widget["type"], widget["width"], widget["height"]) == ("metric", 12, 6), title
+        properties = widget["properties"]
+        assert (properties["period"], properties["view"], properties["stacked"]) == (300, "timeSeries", False), title
+    percent = {"min": 0, "max": 100}
+    assert widgets["ECS CPU and memory (%)"]["properties"]["yAxis"] == {"left": percent}
+    assert widgets["Redis hit rate and engine CPU (%)"]["properties"]["yAxis"] == {"left": percent}
+    # Two widgets a row, in the order of the titles.
+    assert [(w["x"], w["y"]) for w in widgets.values()] == [(0, 0), (12, 0), (0, 6), (12, 6), (0, 12), (12, 12)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from k8s.alertmanager import INHIBIT_EQUAL, Receivers, alertmanager_config, config_problems
+from k8s.alertmanager import Receivers, alertmanager_config, config_problems
 
 TOPIC = "arn:aws:sns:ap-southeast-2:123456789012:ohmycoins-staging-alerts"
 
@@ -19,10 +19,15 @@ def test_default_config_parses_and_every_route_has_a_receiver():
     route = config["route"]
     assert route["receiver"] == "default"
     assert route["group_by"] == ["alertname", "cluster", "namespace"]
-    assert route["repeat_interval"] == "12h"
-    by_matcher = {tuple(r["matchers"]): r["receiver"] for r in route["routes"]}
-    assert by_matcher[('severity="critical"',)] == "critical"
-    assert by_matcher[('severity="warning"',)] == "warning"
+    assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == ("10s", "5m", "12h")
+    # First match wins: the heartbeat and info alerts go nowhere before severities are routed.
+    assert [(r["matchers"], r["receiver"]) for r in route["routes"]] == [
+        (['alertname=~"Watchdog|InfoInhibitor"'], "null"),
+        (['severity="info"'], "null"),
+        (['severity="critical"'], "critical"),
+        (['severity="warning"'], "warning"),
+    ]
+    assert all(not r.get("continue") for r in route["routes"])
 
 
 def test_critical_inhibits_warning_for_the_same_thing():
@@ -30,7 +35,7 @@ def test_critical_inhibits_warning_for_the_same_thing():
     (rule,) = config["inhibit_rules"]
     assert rule["source_matchers"] == ['severity="critical"']
     assert rule["target_matchers"] == ['severity="warning"']
-    assert rule["equal"] == INHIBIT_EQUAL
+    assert rule["equal"] == ["cluster", "namespace", "pod", "job"]
 
 
 def test_every_delivering_receiver_publishes_to_the_topic_with_sigv4():

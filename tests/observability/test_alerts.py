@@ -15,21 +15,46 @@ def test_one_encrypted_topic_per_stack(any_plan):
     topic = any_plan.one(TOPIC, "alerts-topic")
     assert topic.inputs["name"] == f"ohmycoins-{any_plan.stack}-alerts"
     assert topic.inputs["kmsMasterKeyId"] == any_plan.outputs["kmsKeyArn"]
-    assert any_plan.outputs["alertTopicArn"].endswith(f":ohmycoins-{any_plan.stack}-alerts")
+    # The exported topic is the one the subscriptions and the topic policy are for.
+    policy = any_plan.one("aws:sns/topicPolicy:TopicPolicy")
+    assert policy.inputs["arn"] == any_plan.outputs["alertTopicArn"] and topic.urn in policy.dependencies
+    assert all(s.inputs["topic"] == any_plan.outputs["alertTopicArn"] for s in any_plan.all("aws:sns/topicSubscription:TopicSubscription"))
 
 
 def test_only_this_accounts_alarms_and_rules_may_publish(any_plan):
     policy = json.loads(any_plan.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
-    account = any_plan.outputs["alertTopicArn"].split(":")[4]
+    account = "123456789012"
     for sid, service, source in (
         ("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com", f"arn:aws:cloudwatch:ap-southeast-2:{account}:alarm:*"),
         ("EventBridgePublish", "events.amazonaws.com", f"arn:aws:events:ap-southeast-2:{account}:rule/*"),
     ):
         statement = by_sid[sid]
+        assert statement["Effect"] == "Allow" and statement["Resource"] == any_plan.outputs["alertTopicArn"]
         assert statement["Principal"] == {"Service": service} and statement["Action"] == "sns:Publish"
         assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": source}}
-    assert by_sid["DenyPublishWithoutTls"]["Effect"] == "Deny"
+    assert by_sid["DenyPublishWithoutTls"] == {
+        "Sid": "DenyPublishWithoutTls",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sns:Publish",
+        "Resource": any_plan.outputs["alertTopicArn"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    assert set(by_sid) == {"AccountManagesTopic", "CloudWatchAlarmsPublish", "EventBridgePublish", "DenyPublishWithoutTls"}
+    # The account's own principals, through IAM; nobody outside it.
+    assert by_sid["AccountManagesTopic"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert by_sid["AccountManagesTopic"]["Effect"] == "Allow"
+    assert by_sid["AccountManagesTopic"]["Action"] == [
+        "sns:GetTopicAttributes",
+        "sns:SetTopicAttributes",
+        "sns:AddPermission",
+        "sns:RemovePermission",
+        "sns:DeleteTopic",
+        "sns:Subscribe",
+        "sns:ListSubscriptionsByTopic",
+        "sns:Publish",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,20 @@ import pytest
 import yaml
 
 from k8s.alertmanager import config_problems
-from k8s.chart_values import CHARTS, LOKI_URL
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
-EXPECTED_RELEASES = {
-    "monitoring-kube-prometheus-stack": ("kube-prometheus-stack", "monitoring"),
-    "monitoring-loki": ("loki", "monitoring"),
-    "monitoring-alloy": ("alloy", "monitoring"),
-    "runners-controller": ("gha-runner-scale-set-controller", "arc-systems"),
+LOKI_URL = "http://loki.monitoring.svc.cluster.local:3100"
+ARC_CHARTS = "oci://ghcr.io/actions/actions-runner-controller-charts"
+EXPECTED_RELEASES = {  # release -> chart, version, repository, namespace
+    "monitoring-kube-prometheus-stack": (
+        "kube-prometheus-stack",
+        "67.8.0",
+        "https://prometheus-community.github.io/helm-charts",
+        "monitoring",
+    ),
+    "monitoring-loki": ("loki", "6.29.0", "https://grafana.github.io/helm-charts", "monitoring"),
+    "monitoring-alloy": ("alloy", "0.12.5", "https://grafana.github.io/helm-charts", "monitoring"),
+    "runners-controller": (f"{ARC_CHARTS}/gha-runner-scale-set-controller", "0.12.0", None, "arc-systems"),
 }
 
 
@@ -36,12 +42,10 @@ def walk(value):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_RELEASES))
 def test_releases_are_pinned_in_their_namespaces_on_the_cluster(any_plan, name):
-    chart_key, namespace = EXPECTED_RELEASES[name]
+    chart, version, repository, namespace = EXPECTED_RELEASES[name]
     release = any_plan.named(name)
-    chart = CHARTS[chart_key]
-    assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == (chart.chart, chart.version, namespace)
-    if chart.repository:
-        assert release.inputs["repositoryOpts"]["repo"] == chart.repository
+    assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == (chart, version, namespace)
+    assert release.inputs.get("repositoryOpts", {}).get("repo") == repository
     assert release.provider.endswith("pulumi:providers:kubernetes::eks-k8s")
     assert release.inputs["atomic"] is True
 
@@ -120,7 +124,8 @@ def test_grafana_admin_password_is_generated_and_kept_in_a_secret(any_plan):
     secret = any_plan.named("monitoring-grafana-admin")
     assert secret.inputs["metadata"] == {"name": grafana["admin"]["existingSecret"], "namespace": "monitoring"}
     assert secret.inputs["stringData"] == "[secret]"
-    assert any_plan.named("monitoring-grafana-admin-password").inputs["length"] >= 24
+    password = any_plan.named("monitoring-grafana-admin-password").inputs
+    assert (password["length"], password["special"]) == (32, False)
     assert "adminPassword" not in grafana
 
 

@@ -86,6 +86,20 @@ def test_image_push_role_reaches_only_this_stacks_repositories(any_plan):
     }
     pushed = statements["PushToThisStacksRepositories"]["Resource"]
     assert pushed and all(f":repository/ohmycoins-{any_plan.stack}-" in arn for arn in pushed)
+    # Each repository's ARN, by its dependency on it.
+    role_policy = policies[0]
+    assert all(r.urn in role_policy.dependencies for r in repositories)
+    assert statements["PushToThisStacksRepositories"]["Action"] == [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:CompleteLayerUpload",
+        "ecr:DescribeImages",
+        "ecr:DescribeRepositories",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:InitiateLayerUpload",
+        "ecr:PutImage",
+        "ecr:UploadLayerPart",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from components.shared.bucket import bucket_policy, deny_insecure_transport
+from components.shared.bucket import bucket_policy
 from tests.conftest import stack_config
 from tests.stack_edits import set_setting
 
@@ -149,10 +149,18 @@ def test_access_logs_are_kept_as_long_as_each_stack_says(staging_plan, productio
 
 def test_policy_puts_the_tls_only_deny_first_then_the_callers_statements():
     extra = {"Sid": "Reader", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject"}
+    deny = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::logs", "arn:aws:s3:::logs/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
     document = bucket_policy("arn:aws:s3:::logs", [extra])
     assert document["Version"] == "2012-10-17"
-    assert document["Statement"] == [deny_insecure_transport("arn:aws:s3:::logs"), extra]
-    assert bucket_policy("arn:aws:s3:::logs")["Statement"] == [deny_insecure_transport("arn:aws:s3:::logs")]
+    assert document["Statement"] == [deny, extra]
+    assert bucket_policy("arn:aws:s3:::logs")["Statement"] == [deny]
 
 
 @pytest.mark.parametrize(

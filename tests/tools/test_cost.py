@@ -20,6 +20,7 @@ from tools.cost import (
     spot_split,
     unpriced_types,
 )
+from tools.engine import PROJECT_DIR
 from tools.plan_model import Plan, PlannedResource
 
 
@@ -72,18 +73,21 @@ def test_every_free_reason_is_a_sentence():
         assert isinstance(reason, str) and len(reason) > 8, type_
 
 
-def test_each_stack_has_a_plausible_total_and_production_costs_more(staging_plan, production_plan):
+def test_the_readme_states_each_stacks_monthly_total(staging_plan, production_plan):
+    """The README's cost table ("At the time of writing") stays true to the dollar."""
+    row = next(line for line in (PROJECT_DIR / "README.md").read_text().splitlines() if line.startswith("| **total / month** |"))
+    staging_total, production_total = (float(cell.strip(" *~").replace(",", "")) for cell in row.split("|")[2:4])
     staging, production = cost_report(staging_plan), cost_report(production_plan)
-    assert 100 < staging.total < production.total < 5000
+    assert staging.total == pytest.approx(staging_total, abs=1)
+    assert production.total == pytest.approx(production_total, abs=1)
     assert sum(staging.by_component().values()) == pytest.approx(staging.total)
 
 
 def test_nat_gateways_are_priced_per_gateway(any_plan):
     report = cost_report(any_plan)
     gateways = any_plan.all("aws:ec2/natGateway:NatGateway")
-    book = price_book(any_plan.stack)
     hourly = sum(line.monthly for line in report.lines if line.type == "aws:ec2/natGateway:NatGateway" and line.what.endswith(" h"))
-    assert hourly == pytest.approx(len(gateways) * 0.059 * book.hours, rel=1e-3)
+    assert hourly == pytest.approx(len(gateways) * 0.059 * 730, rel=1e-3)
 
 
 def resource(type_: str, name: str = "r", **inputs) -> PlannedResource:
@@ -149,8 +153,9 @@ def test_unpriced_type_is_reported_by_name():
 
 def test_usage_overrides_per_stack_and_by_name():
     staging, production = price_book("staging"), price_book("production")
-    assert isinstance(staging, PriceBook)
-    assert production.use("nat_gb_per_gateway") > staging.use("nat_gb_per_gateway")
+    assert isinstance(staging, PriceBook) and staging.hours == production.hours == 730
+    assert (staging.use("nat_gb_per_gateway"), production.use("nat_gb_per_gateway")) == (20, 60)
+    assert (staging.use("alb_average_lcu"), production.use("alb_average_lcu")) == (1.0, 2.0)
     assert staging.use("log_gb_month", "network-flow-logs") == 3
     assert staging.use("log_gb_month", "database-postgresql-logs") == 0.5
 
@@ -163,10 +168,18 @@ def test_compare_prints_both_totals(staging_plan, production_plan):
 
 
 def test_make_plan_summary_ends_with_total_and_top_lines(staging_plan):
-    summary = render_summary(cost_report(staging_plan))
+    report = cost_report(staging_plan)
+    summary = render_summary(report)
     lines = summary.splitlines()
     assert re.fullmatch(r"Monthly cost of stack 'staging': \$[\d,]+\.\d\d .*", lines[0])
     assert len(lines) == 1 + 8
+    # The eight most expensive resources, most expensive first.
+    shown = [float(line.split("$", 1)[1].split()[0].replace(",", "")) for line in lines[1:]]
+    every = sorted(
+        (sum(line.monthly for line in report.lines if line.resource == name) for name in {line.resource for line in report.lines}),
+        reverse=True,
+    )
+    assert shown == sorted(shown, reverse=True) and shown[0] == round(every[0], 2)
     assert "UNPRICED" not in summary
 
 

@@ -49,3 +49,102 @@ def test_writes_both_forms(production_plan, tmp_path):
     write_diagrams(production_plan, svg=svg, mermaid=md)
     assert svg.read_text().startswith("<svg")
     assert "```mermaid" in md.read_text()
+
+
+def test_nodes_say_what_they_are_and_summarise_their_resources(production_plan):
+    diagram = build(production_plan)
+    labels = {n.label for g in diagram.groups for n in g.nodes}
+    assert {
+        "VPC",
+        "subnets",
+        "NAT gateway",
+        "internet gateway",
+        "VPC endpoints",
+        "security groups",
+        "ALB",
+        "WAF web ACL",
+        "ACM certificate",
+        "DNS records",
+        "RDS PostgreSQL",
+        "ElastiCache Redis",
+        "KMS key",
+        "secrets",
+        "SNS alert topic",
+        "alarms",
+        "dashboard",
+        "EventBridge rules",
+        "GuardDuty",
+        "CloudTrail",
+        "Config recorder",
+        "Config rules",
+        "S3 buckets",
+        "ECS service",
+        "scheduled tasks",
+        "ECR repositories",
+        "EFS",
+        "Cloud Map namespace",
+        "Cloud Map services",
+        "EKS control plane",
+        "node group: system",
+        "node group: apps",
+        "node group: runners",
+        "Helm",
+        "IAM roles",
+    } == labels
+    mermaid = to_mermaid(diagram)
+    for line in (
+        '["VPC<br/><small>10.0.0.0/16</small>"]',
+        '["ECS service x5<br/><small>agents, backend, cryptopanic, frontend, reddit</small>"]',
+        '["RDS PostgreSQL<br/><small>db.t3.small Multi-AZ</small>"]',
+        '["ElastiCache Redis<br/><small>2 x cache.t3.small</small>"]',
+        '["node group: runners<br/><small>t3.xlarge 0-10</small>"]',
+        '["EKS control plane<br/><small>Kubernetes 1.33</small>"]',
+    ):
+        assert line in mermaid, line
+
+
+def test_the_flows_and_columns_of_production(production_plan):
+    diagram = build(production_plan)
+    types = {INTERNET: INTERNET} | {n.id: n.type for g in diagram.groups for n in g.nodes}
+    flows = {(types[e.source], types[e.target], e.label, e.dashed) for e in diagram.edges}
+    assert flows == {
+        (INTERNET, "aws:route53/record:Record", "DNS", False),
+        (INTERNET, "aws:wafv2/webAcl:WebAcl", "HTTPS", False),
+        ("aws:wafv2/webAcl:WebAcl", "aws:lb/loadBalancer:LoadBalancer", "filtered", False),
+        ("aws:lb/loadBalancer:LoadBalancer", "aws:ecs/service:Service", "HTTP", False),
+        ("aws:lb/loadBalancer:LoadBalancer", "aws:s3/bucket:Bucket", "access logs", True),
+        ("aws:ecs/service:Service", "aws:rds/instance:Instance", "5432 TLS", False),
+        ("aws:ecs/service:Service", "aws:elasticache/replicationGroup:ReplicationGroup", "6379 TLS", False),
+        ("aws:ecs/service:Service", "aws:efs/fileSystem:FileSystem", "NFS", False),
+        ("aws:scheduler/schedule:Schedule", "aws:rds/instance:Instance", "5432 TLS", False),
+        ("eks:index:Cluster", "aws:eks/nodeGroup:NodeGroup", "schedules", False),
+        ("kubernetes:helm.sh/v3:Release", "eks:index:Cluster", "runs on", True),
+        ("kubernetes:helm.sh/v3:Release", "aws:eks/nodeGroup:NodeGroup", "runner pods", True),
+        ("aws:ec2/natGateway:NatGateway", INTERNET, "egress", True),
+        ("aws:kms/key:Key", "aws:rds/instance:Instance", "encrypts", True),
+        ("aws:kms/key:Key", "aws:elasticache/replicationGroup:ReplicationGroup", "encrypts", True),
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic", "alarms", False),
+        ("aws:cloudwatch/eventRule:EventRule", "aws:sns/topic:Topic", "findings", False),
+        ("aws:guardduty/detector:Detector", "aws:cloudwatch/eventRule:EventRule", "findings", False),
+    }
+    # Left to right as traffic flows: the edge, then the platforms, then the data, then operations.
+    assert {g.title.split(" ")[0]: g.column for g in diagram.groups} == {
+        "edge": 1,
+        "network": 1,
+        "ecs": 2,
+        "ecr": 2,
+        "eks": 2,
+        "monitoring": 2,
+        "runners": 2,
+        "app-secrets": 3,
+        "cache": 3,
+        "database": 3,
+        "firewall": 3,
+        "kms": 3,
+        "alarms": 4,
+        "alerts": 4,
+        "audit": 4,
+        "ci": 4,
+    }
+    # Every edge is drawn, as an arrow.
+    assert to_svg(diagram).count('marker-end="url(#arrow)"') == len(diagram.edges) == 25

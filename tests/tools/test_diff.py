@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from tools.diff import REPLACEMENT_INPUTS, diff_plans, main, render_markdown, render_text, replacing_inputs
+from tools.diff import diff_plans, main, render_markdown, render_text, replacing_inputs
 from tools.plan_model import Plan, PlannedResource
 
 RDS = "aws:rds/instance:Instance"
@@ -40,13 +40,6 @@ def test_a_class_change_is_one_modification_flagged_as_stateful():
     assert not any("REPLACES" in w for w in change.warnings)
 
 
-@pytest.mark.parametrize("key", ["kmsKeyId", "engine", "identifier", "storageEncrypted", "availabilityZone", "username", "dbName"])
-def test_replacement_forcing_database_inputs_are_flagged(key):
-    after = dataclasses.replace(DB, inputs={**DB.inputs, key: "changed"})
-    (change,) = diff_plans(plan(DB), plan(after)).changes()
-    assert any(w.startswith("REPLACES the database") and key in w for w in change.warnings)
-
-
 def test_cache_encryption_key_forces_replacement_but_transit_encryption_does_not():
     assert replacing_inputs(CACHE, ["kmsKeyId", "atRestEncryptionEnabled", "subnetGroupName"]) == [
         "atRestEncryptionEnabled",
@@ -54,7 +47,6 @@ def test_cache_encryption_key_forces_replacement_but_transit_encryption_does_not
         "subnetGroupName",
     ]
     assert replacing_inputs(CACHE, ["transitEncryptionEnabled", "nodeType"]) == []
-    assert "encrypted" in REPLACEMENT_INPUTS["aws:efs/fileSystem:FileSystem"]
 
 
 def test_nested_input_paths_count_by_their_top_level_input():
@@ -125,3 +117,152 @@ def test_cost_delta_of_a_bigger_class(tmp_path):
     after = dataclasses.replace(DB, inputs={**DB.inputs, "instanceClass": "db.t4g.small"})
     before_cost, after_cost = diff_plans(plan(DB), plan(after), with_cost=True).monthly
     assert after_cost - before_cost == pytest.approx((0.051 - 0.025) * 730)
+
+
+# The README's stateful types (and the others the diff knows), with the word its warnings use.
+STATEFUL = [
+    ("aws:rds/instance:Instance", "database"),
+    ("aws:rds/cluster:Cluster", "database"),
+    ("aws:elasticache/replicationGroup:ReplicationGroup", "cache"),
+    ("aws:elasticache/cluster:Cluster", "cache"),
+    ("aws:efs/fileSystem:FileSystem", "file system"),
+    ("aws:s3/bucket:Bucket", "bucket"),
+    ("aws:s3/bucketV2:BucketV2", "bucket"),
+    ("aws:kms/key:Key", "KMS key"),
+    ("aws:secretsmanager/secret:Secret", "secret"),
+    ("kubernetes:core/v1:PersistentVolumeClaim", "persistent volume"),
+]
+
+
+def _one_change(before: list[PlannedResource], after: list[PlannedResource]):
+    (change,) = diff_plans(plan(*before), plan(*after)).changes()
+    return change
+
+
+@pytest.mark.parametrize("type_, kind", STATEFUL)
+def test_every_stateful_type_is_called_out_when_deleted_or_modified(type_, kind):
+    thing = resource(type_, "thing", tags={"Name": "a"})
+    assert _one_change([thing], []).warnings == [f"DELETES a stateful {kind}"]
+    retained = dataclasses.replace(thing, retainOnDelete=True)
+    assert _one_change([retained], []).warnings == [f"DELETES a stateful {kind} (retained in AWS: retainOnDelete)"]
+    changed = dataclasses.replace(thing, inputs={"tags": {"Name": "b"}})
+    assert _one_change([thing], [changed]).warnings == [f"modifies a stateful {kind}"]
+    protected = dataclasses.replace(thing, protect=True)
+    assert _one_change([protected], [dataclasses.replace(changed, protect=True)]).warnings == [
+        f"modifies a stateful {kind}",
+        "protected resource",
+    ]
+    assert _one_change([protected], []).warnings == [
+        f"DELETES a stateful {kind}",
+        "protected: `pulumi up` refuses to delete it until protect is removed",
+    ]
+
+
+def test_a_stateless_change_or_removal_needs_no_attention():
+    group = resource("aws:cloudwatch/logGroup:LogGroup", "logs", retentionInDays=7)
+    assert _one_change([group], [dataclasses.replace(group, inputs={"retentionInDays": 14})]).warnings == []
+    assert _one_change([group], []).warnings == []
+
+
+# Inputs the provider marks ForceNew, per type (terraform-provider-aws schemas behind pulumi-aws 7.x).
+REPLACING = {
+    "aws:rds/instance:Instance": (
+        "database",
+        [
+            "identifier",
+            "identifierPrefix",
+            "engine",
+            "availabilityZone",
+            "dbName",
+            "username",
+            "kmsKeyId",
+            "storageEncrypted",
+            "characterSetName",
+            "ncharCharacterSetName",
+            "timezone",
+            "snapshotIdentifier",
+            "restoreToPointInTime",
+            "s3Import",
+            "customIamInstanceProfile",
+        ],
+    ),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (
+        "cache",
+        [
+            "replicationGroupId",
+            "subnetGroupName",
+            "atRestEncryptionEnabled",
+            "kmsKeyId",
+            "port",
+            "networkType",
+            "dataTieringEnabled",
+            "snapshotArns",
+            "snapshotName",
+            "globalReplicationGroupId",
+            "securityGroupNames",
+        ],
+    ),
+    "aws:efs/fileSystem:FileSystem": ("file system", ["creationToken", "encrypted", "kmsKeyId", "performanceMode", "availabilityZoneName"]),
+}
+OUTAGE = {
+    "aws:rds/instance:Instance": ("database", ["dbSubnetGroupName", "instanceClass", "engineVersion", "port", "multiAz"]),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("cache", ["nodeType", "engineVersion"]),
+}
+
+
+@pytest.mark.parametrize("type_, key", [(type_, key) for type_, (_, keys) in REPLACING.items() for key in keys])
+def test_every_replacing_input_is_flagged_as_a_replacement(type_, key):
+    kind = REPLACING[type_][0]
+    before = resource(type_, "thing", **{key: "old"})
+    change = _one_change([before], [dataclasses.replace(before, inputs={key: "new"})])
+    assert change.warnings == [f"REPLACES the {kind}: {key} cannot change in place (data lost unless restored)"]
+    protected = dataclasses.replace(before, protect=True)
+    assert _one_change([protected], [dataclasses.replace(protected, inputs={key: "new"})]).warnings[-1] == (
+        "protected: `pulumi up` refuses to delete or replace it"
+    )
+
+
+@pytest.mark.parametrize("type_, key", [(type_, key) for type_, (_, keys) in OUTAGE.items() for key in keys])
+def test_every_outage_input_is_flagged_as_an_in_place_outage(type_, key):
+    kind = OUTAGE[type_][0]
+    before = resource(type_, "thing", **{key: "old"})
+    change = _one_change([before], [dataclasses.replace(before, inputs={key: "new"})])
+    if key in REPLACING[type_][1]:
+        assert change.warnings[0].startswith("REPLACES")
+    else:
+        assert change.warnings == [f"modifies the stateful {kind} in place, with an outage: {key}"]
+
+
+def test_transit_encryption_and_engine_of_the_cache_change_in_place():
+    before = resource(CACHE, "redis", transitEncryptionEnabled=False, engine="redis")
+    after = dataclasses.replace(before, inputs={"transitEncryptionEnabled": True, "engine": "valkey"})
+    assert _one_change([before], [after]).warnings == ["modifies a stateful cache"]
+
+
+def test_added_resources_list_their_inputs_but_not_their_tags_and_long_values_are_cut():
+    long_value = "x" * 200
+    added = resource("aws:cloudwatch/logGroup:LogGroup", "logs", bucket="a|b", policy=long_value, tags={"Name": "logs"})
+    diff = diff_plans(plan(), plan(added))
+    text = render_text(diff)
+    assert text.splitlines()[0] == "Plan diff of stack 'staging': 1 to add, 0 to change, 0 to delete"
+    assert "      bucket: a|b" in text
+    assert f"      policy: {'x' * 117}..." in text and long_value not in text
+    assert "tags" not in text
+    markdown = render_markdown(diff)
+    assert markdown.startswith("### Stack `staging`: 1 to add, 0 to change, 0 to delete\n")
+    assert "| + | **logs** | `aws:cloudwatch/logGroup:LogGroup` | | |" in markdown
+    details = markdown[markdown.index("<details>") :].splitlines()
+    # GitHub renders the code block inside <details> only with the blank lines around it.
+    assert details[:4] == ["<details><summary>inputs of the added resources</summary>", "", "```", "+ logs"]
+    assert details[-4:] == ["```", "", "</details>", ""]
+    assert "> [!WARNING]" not in markdown
+
+
+def test_markdown_escapes_table_separators_and_marks_absent_values():
+    before = resource("aws:cloudwatch/logGroup:LogGroup", "logs", bucket="a|b")
+    after = dataclasses.replace(before, inputs={"bucket": "a|c", "kmsKeyId": "k"})
+    markdown = render_markdown(diff_plans(plan(before), plan(after)))
+    assert (
+        "| ~ | **logs** | `aws:cloudwatch/logGroup:LogGroup` | `bucket` | `a\\|b` | `a\\|c` |\n| | | | `kmsKeyId` | (absent) | `k` |"
+        in markdown
+    )

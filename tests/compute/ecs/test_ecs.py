@@ -7,6 +7,7 @@ import json
 import pytest
 
 from components.compute.workloads import CATALOG
+from tests.compute.backend_environment import backend_environment
 from tools.plan import render_tree
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
@@ -17,11 +18,23 @@ SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 
 STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
-SIZES = {
-    "staging": {"backend": (512, 1024), "frontend": (256, 512)},
-    # Production's agents at the original's pod limits (2 CPU / 4 GiB).
-    "production": {"backend": (1024, 2048), "frontend": (512, 1024), "agents": (2048, 4096)},
+# The catalog's sizes (CPU units, MiB), with each stack's overrides.
+CATALOG_SIZES = {
+    "backend": (512, 1024),
+    "frontend": (256, 512),
+    "agents": (1024, 2048),
+    "reddit": (256, 512),
+    "cryptopanic": (256, 512),
+    "defillama": (256, 512),
+    "sec-api": (256, 512),
+    "coinspot-announcements": (256, 512),
 }
+SIZES = {
+    "staging": CATALOG_SIZES,
+    # Production's agents at the original's pod limits (2 CPU / 4 GiB).
+    "production": CATALOG_SIZES | {"backend": (1024, 2048), "frontend": (512, 1024), "agents": (2048, 4096)},
+}
+IMAGES = {name: "frontend" if name == "frontend" else "backend" for name in CATALOG_SIZES}
 COUNTS = {  # desired, min, max
     "staging": {"backend": (1, 1, 2), "frontend": (1, 1, 2), "agents": (1, 1, 3)},
     "production": {"backend": (2, 2, 10), "frontend": (2, 2, 5), "agents": (2, 2, 5)},
@@ -44,9 +57,9 @@ def _workload_component(plan, name):
 @pytest.mark.parametrize("stack", ["staging", "production"])
 def test_each_workload_has_its_component_task_and_log_group_with_the_stacks_sizes(request, stack):
     plan = _plan(request, stack)
-    expected_sizes = {w.name: (w.cpu, w.memory) for w in CATALOG} | SIZES[stack]
+    expected_sizes = SIZES[stack]
     tasks = {t.inputs["family"].removeprefix(f"ohmycoins-{stack}-"): t for t in plan.all(TASK)}
-    assert sorted(tasks) == sorted(w.name for w in CATALOG)
+    assert sorted(tasks) == sorted(CATALOG_SIZES)
     for item in CATALOG:
         task = tasks[item.name]
         component = _workload_component(plan, item.name)
@@ -201,7 +214,7 @@ def test_execution_role_reads_only_the_secrets_logs_and_images_of_the_tasks(any_
         [any_plan.outputs["appSecretArn"], any_plan.outputs["databaseMasterSecretArn"], any_plan.outputs["cacheAuthSecretArn"]]
     )
     assert statements["DecryptSecrets"]["Resource"] == any_plan.outputs["kmsKeyArn"]
-    groups = {f"arn:aws:logs:ap-southeast-2:123456789012:log-group:/ecs/ohmycoins-{any_plan.stack}/{w.name}" for w in CATALOG}
+    groups = {f"arn:aws:logs:ap-southeast-2:123456789012:log-group:/ecs/ohmycoins-{any_plan.stack}/{name}" for name in CATALOG_SIZES}
     assert {r.removesuffix(":log-stream:*") for r in statements["WriteLogs"]["Resource"]} == groups
     assert sorted(r.rsplit("/", 1)[1] for r in statements["PullImages"]["Resource"]) == [
         f"ohmycoins-{any_plan.stack}-backend",
@@ -356,6 +369,9 @@ def _workload(name, **values):
         ),
         ("production", _workload("frontend", minCount=6), "ohmycoins:apps.workloads.frontend.minCount", "got 6 <= 2 <= 5"),
         ("staging", _workload("defillama", desiredCount=2), "ohmycoins:apps.workloads.defillama.desiredCount", "is a scheduled job"),
+        ("staging", _workload("sec-api", minCount=1), "ohmycoins:apps.workloads.sec-api.minCount", "is a scheduled job"),
+        ("staging", _workload("defillama", maxCount=2), "ohmycoins:apps.workloads.defillama.maxCount", "is a scheduled job"),
+        ("staging", _workload("cryptopanic", minCount=1), "ohmycoins:apps.workloads.cryptopanic.minCount", "does not autoscale"),
         ("staging", _workload("reddit", maxCount=3), "ohmycoins:apps.workloads.reddit.maxCount", "does not autoscale"),
         ("staging", _workload("backend", cpus=512), "ohmycoins:apps.workloads.backend.cpus", "unknown setting"),
         ("production", lambda c: c["ohmycoins:apps"].update(imageTag="latest"), "ohmycoins:apps.imageTag", "not 'latest'"),
@@ -403,7 +419,170 @@ def test_services_with_a_port_register_their_tasks_by_name(any_plan):
 
 def test_the_plan_tree_shows_the_edge_and_each_workload_under_its_component(staging_plan):
     tree = render_tree(staging_plan)
+    lines = tree.splitlines()
+    assert lines[0] == f"Plan of stack 'staging' (project ohmycoins): {len(staging_plan.resources)} resources, 37 components"
+    # Top level: the providers, then every component with its resources counted by type.
+    assert lines[2] == "pulumi:providers:aws  aws"
+    assert "    1 x aws:cloudwatch/dashboard:Dashboard  alarms-dashboard" in lines
     assert "ohmycoins:edge:Edge  edge" in tree
     for item in CATALOG:
         kind = {"service": "Service", "worker": "Worker", "job": "ScheduledJob"}[item.kind]
         assert f"  ohmycoins:ecs:{kind}  {item.name}  (" in tree
+
+
+def _statements(plan, name):
+    return {s["Sid"]: s for s in json.loads(plan.named(name).inputs["policy"])["Statement"]}
+
+
+def test_execution_role_actions_and_conditions(any_plan):
+    statements = _statements(any_plan, "ecs-execution-policy")
+    assert set(statements) == {"EcrLogin", "PullImages", "WriteLogs", "ReadSecrets", "DecryptSecrets"}
+    assert (statements["EcrLogin"]["Action"], statements["EcrLogin"]["Resource"]) == ("ecr:GetAuthorizationToken", "*")
+    assert statements["PullImages"]["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    assert statements["WriteLogs"]["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert statements["ReadSecrets"]["Action"] == "secretsmanager:GetSecretValue"
+    assert statements["DecryptSecrets"]["Action"] == "kms:Decrypt"
+    assert statements["DecryptSecrets"]["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.ap-southeast-2.amazonaws.com"}}
+    assert all(s["Effect"] == "Allow" for s in statements.values())
+
+
+def test_exec_grants_exactly_the_session_channels_and_its_log_group(staging_plan):
+    statements = _statements(staging_plan, "backend-task-policy")
+    assert set(statements) == {"ExecChannels", "ExecFindLogGroup", "ExecSessionLogs", "ExecSessionKey"}
+    assert all(s["Effect"] == "Allow" for s in statements.values())
+    assert statements["ExecChannels"]["Action"] == [
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ]
+    assert statements["ExecFindLogGroup"]["Action"] == "logs:DescribeLogGroups"
+    assert statements["ExecSessionLogs"]["Action"] == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    exec_group = staging_plan.named("ecs-exec-logs")
+    assert exec_group.inputs["name"] == "/ecs/ohmycoins-staging/exec"
+    assert exec_group.inputs["retentionInDays"] == 7 and exec_group.inputs["kmsKeyId"] == staging_plan.outputs["kmsKeyArn"]
+    group_arn, streams = statements["ExecSessionLogs"]["Resource"]
+    assert streams == f"{group_arn}:log-stream:*"
+    assert statements["ExecSessionKey"] == {
+        "Sid": "ExecSessionKey",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": staging_plan.outputs["kmsKeyArn"],
+    }
+
+
+def test_agents_may_mount_the_shared_file_system_only_through_its_access_point(any_plan):
+    mount = _statements(any_plan, "agents-task-policy")["MountSharedStorage"]
+    assert mount["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert list(mount["Condition"]) == ["StringEquals"]
+    assert list(mount["Condition"]["StringEquals"]) == ["elasticfilesystem:AccessPointArn"]
+    task = any_plan.named("agents-task")
+    [volume] = task.inputs["volumes"]
+    access_point = volume["efsVolumeConfiguration"]["authorizationConfig"]["accessPointId"]
+    assert any_plan.one("aws:efs/accessPoint:AccessPoint").urn in task.dependencies and access_point
+
+
+def test_a_schedule_runs_its_task_only_in_this_cluster_and_tags_only_its_tasks(staging_plan):
+    statements = _statements(staging_plan, "defillama-scheduler-policy")
+    assert set(statements) == {"RunTheJob", "TagTheJobsTask", "PassTheJobsRoles"}
+    assert all(s["Effect"] == "Allow" for s in statements.values())
+    cluster = statements["RunTheJob"]["Condition"]["ArnEquals"]["ecs:cluster"]
+    assert cluster == staging_plan.named("defillama-schedule").inputs["target"]["arn"]
+    assert statements["TagTheJobsTask"] == {
+        "Sid": "TagTheJobsTask",
+        "Effect": "Allow",
+        "Action": "ecs:TagResource",
+        "Resource": cluster.replace(":cluster/", ":task/") + "/*",
+        "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+    }
+
+
+def _environment(plan, workload):
+    return {e["name"]: e["value"] for e in _containers(plan.named(f"{workload}-task"))["environment"]}
+
+
+@pytest.mark.parametrize(
+    "stack, domain, cors",
+    [
+        ("staging", "staging.ohmycoins.com", "https://dashboard.staging.ohmycoins.com,http://localhost:5173"),
+        ("production", "ohmycoins.com", "https://dashboard.ohmycoins.com"),
+    ],
+)
+def test_plain_environment_of_the_backend(request, stack, domain, cors):
+    plan = _plan(request, stack)
+    environment = _environment(plan, "backend")
+    connections = {"POSTGRES_SERVER": plan.outputs["databaseAddress"], "REDIS_HOST": plan.outputs["cachePrimaryEndpoint"]}
+    assert environment == {**connections, **backend_environment(stack, domain, cors)}
+
+
+def test_workers_get_the_environment_but_no_cors_and_the_frontend_gets_none(staging_plan):
+    reddit = _environment(staging_plan, "reddit")
+    assert (reddit["ENVIRONMENT"], reddit["DOMAIN"], reddit["POSTGRES_SSLMODE"]) == ("staging", "staging.ohmycoins.com", "require")
+    assert "BACKEND_CORS_ORIGINS" not in reddit and "SCHEDULER_ENABLED" not in reddit
+    assert _environment(staging_plan, "frontend") == {}
+    agents = _environment(staging_plan, "agents")
+    assert {k: v for k, v in agents.items() if k.startswith("AGENT_")} == {
+        "AGENT_MAX_ITERATIONS": "10",
+        "AGENT_TIMEOUT_SECONDS": "300",
+        "AGENT_MODEL_PROVIDER": "openai",
+        "AGENT_MODEL_NAME": "gpt-4",
+        "AGENT_REDIS_DB": "1",
+        "AGENT_ARTIFACTS_DIR": "/app/artifacts",
+    }
+    assert agents["ENVIRONMENT"] == "staging" and "BACKEND_CORS_ORIGINS" not in agents
+
+
+def test_container_health_checks_follow_the_catalogs_liveness_probes(staging_plan):
+    checks = {
+        name: _containers(staging_plan.named(f"{name}-task")).get("healthCheck")
+        for name in ("backend", "frontend", "agents", "reddit", "defillama")
+    }
+    assert checks == {
+        "backend": {
+            "command": ["CMD-SHELL", "curl -fsS http://localhost:8000/api/v1/utils/health-check/ > /dev/null || exit 1"],
+            "interval": 10,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 30,
+        },
+        # The frontend is checked by its target group only (README "Edge").
+        "frontend": None,
+        "agents": {
+            "command": ["CMD-SHELL", "curl -fsS http://localhost:8001/health > /dev/null || exit 1"],
+            "interval": 30,
+            "timeout": 10,
+            "retries": 3,
+            "startPeriod": 60,
+        },
+        # Collectors listen on no port: nothing to check.
+        "reddit": None,
+        "defillama": None,
+    }
+
+
+@pytest.mark.parametrize("stack, protected", [("staging", False), ("production", True)])
+def test_the_shared_file_system_refuses_plain_nfs_and_is_backed_up_where_protected(request, stack, protected):
+    plan = _plan(request, stack)
+    fs = plan.one("aws:efs/fileSystem:FileSystem")
+    assert (fs.inputs["performanceMode"], fs.inputs["throughputMode"]) == ("generalPurpose", "elastic")
+    assert fs.inputs["lifecyclePolicies"] == [{"transitionToIa": "AFTER_30_DAYS"}]
+    assert (fs.protect, fs.retainOnDelete) == (protected, protected)
+    backup = plan.one("aws:efs/backupPolicy:BackupPolicy")
+    assert backup.inputs["backupPolicy"] == {"status": "ENABLED" if protected else "DISABLED"}
+    (statement,) = json.loads(plan.one("aws:efs/fileSystemPolicy:FileSystemPolicy").inputs["policy"])["Statement"]
+    assert {k: v for k, v in statement.items() if k != "Resource"} == {
+        "Sid": "DenyUnencryptedTransport",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    point = plan.one("aws:efs/accessPoint:AccessPoint").inputs
+    assert point["rootDirectory"]["creationInfo"] == {"ownerUid": 1000, "ownerGid": 1000, "permissions": "0750"}
+    # The app tier may open NFS to the file system's group, and nothing else gets a rule for it.
+    (egress,) = [
+        r for r in plan.all("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") if r.name == "agents-agent-artifacts-app-to-nfs"
+    ]
+    assert (egress.inputs["ipProtocol"], egress.inputs["fromPort"], egress.inputs["toPort"]) == ("tcp", 2049, 2049)
+    assert egress.inputs["securityGroupId"] == plan.outputs["appSecurityGroupId"]
+    assert plan.named("agents-agent-artifacts-nfs-sg").urn in egress.dependencies

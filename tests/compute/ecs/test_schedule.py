@@ -41,6 +41,19 @@ def test_conversion(expr, expected):
     assert scheduler_cron(expr) == expected
 
 
+@pytest.mark.parametrize(
+    "month, number", [(m, n) for n, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)]
+)
+def test_month_names_and_numbers_are_months(month, number):
+    assert scheduler_cron(f"0 12 1 {month} *") == f"cron(0 12 1 {month.upper()} ? *)"
+    assert scheduler_cron(f"0 12 1 {number} *") == f"cron(0 12 1 {number} ? *)"
+
+
+@pytest.mark.parametrize("day, number", [(d, n) for n, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])])
+def test_day_names_are_days_of_week(day, number):
+    assert scheduler_cron(f"0 9 * * {day}") == scheduler_cron(f"0 9 * * {number}") == f"cron(0 9 ? * {number + 1} *)"
+
+
 def test_every_scheduled_job_of_the_catalog_converts():
     jobs = {w.name: scheduler_cron(w.schedule) for w in CATALOG if w.kind == "job"}
     assert jobs == {

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from components.compute.eks.controllers import CHARTS
 from components.compute.eks.irsa import irsa_trust_policy
-from components.compute.eks.policies import cluster_autoscaler_policy, external_secrets_policy
+from components.compute.eks.policies import external_secrets_policy
 from tools.plan_model import SECRET
 
 CLUSTER = "eks:index:Cluster"
@@ -43,10 +42,11 @@ def test_cluster_is_in_the_programs_vpc_and_private_app_subnets(any_plan):
     cluster = any_plan.one(CLUSTER)
     vpc = any_plan.one("aws:ec2/vpc:Vpc")
     app_subnets = [r for r in any_plan.all("aws:ec2/subnet:Subnet") if "private-app" in r.name]
-    assert cluster.inputs["vpcId"] == vpc.urn.rsplit("::", 1)[-1] or vpc.urn in cluster.dependencies
+    assert cluster.inputs["vpcId"] == any_plan.outputs["vpcId"]
     assert vpc.urn in cluster.dependencies
     assert {s.urn for s in app_subnets} <= set(cluster.dependencies)
-    assert len(cluster.inputs["privateSubnetIds"]) == len(app_subnets)
+    assert sorted(cluster.inputs["privateSubnetIds"]) == sorted(any_plan.outputs["privateAppSubnetIds"])
+    assert cluster.inputs["name"] == f"ohmycoins-{any_plan.stack}-eks"
 
 
 def test_cluster_version_is_pinned_from_config(any_plan):
@@ -65,9 +65,9 @@ def test_all_control_plane_logs_go_to_an_encrypted_log_group_with_retention(any_
     cluster = any_plan.one(CLUSTER)
     assert cluster.inputs["enabledClusterLogTypes"] == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
     group = any_plan.named("eks-control-plane-logs")
-    assert group.inputs["name"] == f"/aws/eks/{cluster.inputs['name']}/cluster"
-    assert group.inputs["retentionInDays"] in (30, 90)
-    assert group.inputs["kmsKeyId"].startswith("arn:aws:kms:")
+    assert group.inputs["name"] == f"/aws/eks/ohmycoins-{any_plan.stack}-eks/cluster"
+    assert group.inputs["retentionInDays"] == {"staging": 30, "production": 90}[any_plan.stack]
+    assert group.inputs["kmsKeyId"] == any_plan.outputs["kmsKeyArn"]
     assert group.urn in cluster.dependencies
 
 
@@ -75,6 +75,8 @@ def test_secrets_are_envelope_encrypted_with_the_stack_key(any_plan):
     cluster = any_plan.one(CLUSTER)
     assert cluster.inputs["encryptionConfigKeyArn"] == any_plan.outputs["kmsKeyArn"]
     grant = any_plan.named("eks-cluster-key")
+    # The cluster role may use the key before EKS is asked to encrypt with it.
+    assert grant.urn in cluster.dependencies
     (statement,) = _statements(grant.inputs["policy"])
     assert statement["Resource"] == cluster.inputs["encryptionConfigKeyArn"]
     assert "kms:CreateGrant" in statement["Action"]
@@ -168,10 +170,10 @@ def test_every_node_requires_imdsv2_and_encrypts_its_disk(request, stack, group)
     assert metadata["httpTokens"] == "required"
     assert metadata["httpPutResponseHopLimit"] == 1
     (disk,) = template.inputs["blockDeviceMappings"]
-    assert disk["ebs"]["encrypted"] == "true" and disk["ebs"]["kmsKeyId"].startswith("arn:aws:kms:")
+    assert disk["ebs"]["encrypted"] == "true" and disk["ebs"]["kmsKeyId"] == any_plan.outputs["kmsKeyArn"]
+    assert (disk["ebs"]["volumeType"], disk["ebs"]["volumeSize"]) == ("gp3", 50)
     node_group = _node_group(any_plan, group)
     assert template.urn in node_group.dependencies
-    assert node_group.inputs["launchTemplate"]["version"] == "1"
 
 
 def test_nodes_run_in_the_private_app_subnets_with_no_cni_policy_on_their_role(any_plan):
@@ -193,6 +195,12 @@ def test_managed_addons_with_network_policy_enforcement(any_plan):
     addons = {a.inputs["addonName"]: a for a in any_plan.all(ADDON)}
     assert set(addons) == {"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "aws-efs-csi-driver"}
     assert json.loads(addons["vpc-cni"].inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    # CoreDNS and the CSI controllers run on the system nodes; kube-proxy runs everywhere as it is.
+    on_system = {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}]}
+    assert json.loads(addons["coredns"].inputs["configurationValues"]) == on_system
+    for driver in ("aws-ebs-csi-driver", "aws-efs-csi-driver"):
+        assert json.loads(addons[driver].inputs["configurationValues"]) == {"controller": on_system}
+    assert "configurationValues" not in addons["kube-proxy"].inputs
     nodes = {g.urn for g in any_plan.all(NODE_GROUP)}
     # CNI first (nodes never turn Ready without it); DNS and CSI drivers once nodes exist.
     for group in any_plan.all(NODE_GROUP):
@@ -217,20 +225,31 @@ def test_each_irsa_role_trusts_only_its_service_account(any_plan, component):
     (statement,) = _statements(role.inputs["assumeRolePolicy"])
     namespace, account = IRSA[component]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert statement["Principal"]["Federated"].startswith("arn:aws:iam::123456789012:oidc-provider/oidc.eks.")
-    conditions = statement["Condition"]["StringEquals"]
-    (sub,) = [k for k in conditions if k.endswith(":sub")]
-    (aud,) = [k for k in conditions if k.endswith(":aud")]
-    assert conditions[sub] == f"system:serviceaccount:{namespace}:{account}"
-    assert conditions[aud] == "sts.amazonaws.com"
-    assert set(statement["Condition"]) == {"StringEquals"}
+    # The cluster's own OIDC provider, and its issuer in the condition keys.
+    provider = statement["Principal"]["Federated"]
+    issuer = provider.split(":oidc-provider/", 1)[1]
+    assert statement["Condition"] == {
+        "StringEquals": {f"{issuer}:sub": f"system:serviceaccount:{namespace}:{account}", f"{issuer}:aud": "sts.amazonaws.com"}
+    }
+    assert any_plan.one(CLUSTER).urn in role.dependencies
+
+
+CONTROLLER_CHARTS = {  # release -> chart, version, repository, namespace
+    "aws-load-balancer-controller": ("aws-load-balancer-controller", "1.13.4", "https://aws.github.io/eks-charts", "kube-system"),
+    "cluster-autoscaler": ("cluster-autoscaler", "9.50.1", "https://kubernetes.github.io/autoscaler", "kube-system"),
+    "metrics-server": ("metrics-server", "3.13.0", "https://kubernetes-sigs.github.io/metrics-server/", "kube-system"),
+    "external-secrets": ("external-secrets", "0.20.1", "https://charts.external-secrets.io", "external-secrets"),
+}
 
 
 def test_addon_roles_and_charts_use_those_roles(any_plan):
-    addons = {a.inputs["addonName"]: a.inputs for a in any_plan.all(ADDON)}
+    addons = {a.inputs["addonName"]: a for a in any_plan.all(ADDON)}
     for addon in ("vpc-cni", "aws-ebs-csi-driver", "aws-efs-csi-driver"):
-        assert addons[addon]["serviceAccountRoleArn"].endswith(f"role/ohmycoins-{any_plan.stack}-eks-{addon}")
-    releases = {r.inputs["name"]: r.inputs for r in any_plan.all(RELEASE) if r.inputs["name"] in CHARTS}
+        role = _role(any_plan, f"ohmycoins-{any_plan.stack}-eks-{addon}")
+        assert role.urn in addons[addon].dependencies, addon
+    for addon in ("coredns", "kube-proxy"):
+        assert "serviceAccountRoleArn" not in addons[addon].inputs
+    releases = {r.inputs["name"]: r.inputs for r in any_plan.all(RELEASE) if r.inputs["name"] in CONTROLLER_CHARTS}
     annotation = "eks.amazonaws.com/role-arn"
     assert releases["aws-load-balancer-controller"]["values"]["serviceAccount"]["annotations"][annotation].endswith(
         "-eks-aws-load-balancer-controller"
@@ -240,13 +259,16 @@ def test_addon_roles_and_charts_use_those_roles(any_plan):
 
 
 def test_helm_releases_are_pinned_and_run_on_system_nodes(any_plan):
-    releases = {r.inputs["name"]: r.inputs for r in any_plan.all(RELEASE) if r.inputs["name"] in CHARTS}
-    assert set(releases) == set(CHARTS)
+    releases = {r.inputs["name"]: r.inputs for r in any_plan.all(RELEASE) if r.inputs["name"] in CONTROLLER_CHARTS}
+    assert set(releases) == set(CONTROLLER_CHARTS)
     for name, release in releases.items():
-        assert release["version"] == CHARTS[name].version and release["version"][0].isdigit()
+        chart, version, repository, namespace = CONTROLLER_CHARTS[name]
+        assert (release["chart"], release["version"], release["repositoryOpts"]["repo"]) == (chart, version, repository)
+        assert release["namespace"] == namespace
         assert release["values"]["nodeSelector"] == {"ohmycoins.io/node-group": "system"}
         assert {"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"} in release["values"]["tolerations"]
-    assert releases["cluster-autoscaler"]["values"]["image"]["tag"].startswith("v1.33.")
+    # The autoscaler's image follows the cluster's minor version.
+    assert releases["cluster-autoscaler"]["values"]["image"]["tag"] == "v1.33.0"
 
 
 def test_cluster_autoscaler_may_scale_only_this_clusters_groups(any_plan):
@@ -256,7 +278,27 @@ def test_cluster_autoscaler_may_scale_only_this_clusters_groups(any_plan):
     (write,) = writes
     assert set(write["Action"]) == {"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"}
     assert write["Condition"] == {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}}
-    assert policy == cluster_autoscaler_policy(cluster_name, "ap-southeast-2", "123456789012")
+    statements = {s["Sid"]: s for s in _statements(policy)}
+    assert set(statements) == {"Discover", "NodeGroupTemplates", "ScaleOwnGroupsOnly"}
+    assert statements["NodeGroupTemplates"] == {
+        "Sid": "NodeGroupTemplates",
+        "Effect": "Allow",
+        "Action": ["eks:DescribeNodegroup"],
+        "Resource": f"arn:aws:eks:ap-southeast-2:123456789012:nodegroup/ohmycoins-{any_plan.stack}-eks/*/*",
+    }
+    # Everything else it may do on any resource only reads.
+    assert statements["Discover"]["Resource"] == "*"
+    assert statements["Discover"]["Action"] == [
+        "autoscaling:DescribeAutoScalingGroups",
+        "autoscaling:DescribeAutoScalingInstances",
+        "autoscaling:DescribeLaunchConfigurations",
+        "autoscaling:DescribeScalingActivities",
+        "autoscaling:DescribeTags",
+        "ec2:DescribeImages",
+        "ec2:DescribeInstanceTypes",
+        "ec2:DescribeLaunchTemplateVersions",
+        "ec2:GetInstanceTypesFromInstanceRequirements",
+    ]
 
 
 def test_external_secrets_reads_only_this_stacks_secrets_and_key(any_plan):
@@ -273,9 +315,22 @@ def test_load_balancer_controller_registers_targets_only_in_this_stacks_target_g
     writes = [s for s in statements if s["Resource"] != "*"]
     (write,) = writes
     assert write["Resource"] == f"arn:aws:elasticloadbalancing:ap-southeast-2:123456789012:targetgroup/ohmycoins-{any_plan.stack}-*/*"
-    for statement in statements:
-        if statement["Resource"] == "*":
-            assert all(":Describe" in action for action in statement["Action"])
+    assert write["Action"] == ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"]
+    (read,) = [s for s in statements if s["Resource"] == "*"]
+    assert read["Action"] == [
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeTags",
+        "elasticloadbalancing:DescribeTargetGroupAttributes",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeInstances",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeAvailabilityZones",
+    ]
 
 
 # --- data tier -------------------------------------------------------------------------------
@@ -431,3 +486,109 @@ def test_controller_replicas_come_from_the_stack(request, stack, replicas):
     assert values["aws-load-balancer-controller"]["replicaCount"] == replicas
     assert values["external-secrets"]["replicaCount"] == replicas
     assert values["metrics-server"]["replicas"] == replicas
+
+
+SYSTEM_PLACEMENT = {
+    "nodeSelector": {"ohmycoins.io/node-group": "system"},
+    "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}],
+}
+
+
+def _controller_values(plan) -> dict[str, dict]:
+    return {r.inputs["name"]: r.inputs["values"] for r in plan.all(RELEASE) if r.name.startswith("eks-controllers-")}
+
+
+def _without_role(values: dict) -> dict:
+    """The values with the IRSA annotation (a role ARN) taken out of the service account."""
+    account = {k: v for k, v in values["serviceAccount"].items() if k != "annotations"}
+    return {**values, "serviceAccount": account}
+
+
+def test_controller_values(staging_plan):
+    values = _controller_values(staging_plan)
+    assert values["metrics-server"] == {**SYSTEM_PLACEMENT, "replicas": 1, "serviceAccount": {"create": True, "name": "metrics-server"}}
+    assert _without_role(values["aws-load-balancer-controller"]) == {
+        **SYSTEM_PLACEMENT,
+        "clusterName": "ohmycoins-staging-eks",
+        "region": "ap-southeast-2",
+        "vpcId": staging_plan.outputs["vpcId"],
+        "replicaCount": 1,
+        "serviceAccount": {"create": True, "name": "aws-load-balancer-controller"},
+        "enableServiceMutatorWebhook": False,
+    }
+    autoscaler = values["cluster-autoscaler"]
+    assert {k: v for k, v in autoscaler.items() if k != "rbac"} == {
+        **SYSTEM_PLACEMENT,
+        "cloudProvider": "aws",
+        "awsRegion": "ap-southeast-2",
+        "autoDiscovery": {"clusterName": "ohmycoins-staging-eks"},
+        "image": {"tag": "v1.33.0"},
+        "extraArgs": {
+            "balance-similar-node-groups": True,
+            "expander": "least-waste",
+            "skip-nodes-with-local-storage": False,
+            "skip-nodes-with-system-pods": False,
+        },
+    }
+    assert _without_role(autoscaler["rbac"]) == {"serviceAccount": {"create": True, "name": "cluster-autoscaler"}}
+    assert _without_role(values["external-secrets"]) == {
+        **SYSTEM_PLACEMENT,
+        "installCRDs": True,
+        "replicaCount": 1,
+        "serviceAccount": {"create": True, "name": "external-secrets"},
+        "webhook": SYSTEM_PLACEMENT,
+        "certController": SYSTEM_PLACEMENT,
+    }
+
+
+def test_controller_releases_roll_back_on_failure_and_create_their_namespaces(any_plan):
+    releases = {r.inputs["name"]: r.inputs for r in any_plan.all(RELEASE) if r.name.startswith("eks-controllers-")}
+    for name, release in releases.items():
+        assert (release["atomic"], release["cleanupOnFail"], release["maxHistory"]) == (True, True, 5), name
+        assert release.get("createNamespace", False) is (release["namespace"] != "kube-system"), name
+
+
+def test_the_secret_store_reads_secrets_manager_as_the_external_secrets_service_account(any_plan):
+    (store,) = any_plan.all("kubernetes:external-secrets.io/v1:ClusterSecretStore")
+    assert store.inputs["metadata"]["name"] == "aws-secrets-manager"
+    assert store.inputs["spec"] == {
+        "provider": {
+            "aws": {
+                "service": "SecretsManager",
+                "region": "ap-southeast-2",
+                "auth": {"jwt": {"serviceAccountRef": {"name": "external-secrets", "namespace": "external-secrets"}}},
+            }
+        }
+    }
+    assert any_plan.one(RELEASE, "eks-controllers-external-secrets").urn in store.dependencies
+
+
+@pytest.mark.parametrize("group", ["system", "apps", "runners"])
+def test_each_node_groups_sizes_are_checked(assert_refused, group):
+    assert_refused(
+        "staging",
+        _eks(lambda e: e["nodeGroups"][group].update(desiredSize=99)),
+        f"ohmycoins:eks.nodeGroups.{group}.desiredSize",
+        "must be between minSize",
+    )
+
+
+def test_the_ebs_drivers_key_statements(any_plan):
+    role = _role(any_plan, f"ohmycoins-{any_plan.stack}-eks-aws-ebs-csi-driver")
+    policy = next(r for r in any_plan.all(ROLE_POLICY) if r.parent == role.parent)
+    key = any_plan.outputs["kmsKeyArn"]
+    assert _statements(policy.inputs["policy"]) == [
+        {
+            "Sid": "GrantsForAttachedVolumes",
+            "Effect": "Allow",
+            "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+            "Resource": key,
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+        {
+            "Sid": "UseKeyForVolumes",
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            "Resource": key,
+        },
+    ]

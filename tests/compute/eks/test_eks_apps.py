@@ -6,7 +6,6 @@ import pytest
 import yaml
 
 from components.compute.workloads import secrets_for
-from k8s.manifests import NAME_LABEL
 from k8s.reloader import reloader_values
 from tests.conftest import EKS_APPS_STACK_FILE, stack_config
 
@@ -210,8 +209,12 @@ def test_agents_mount_a_10gib_rwx_claim_on_efs(eks_apps_plan, catalog):
     assert claim["spec"]["volumeName"] == volume_object["metadata"]["name"]
     assert volume_object["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
     assert volume_object["spec"]["accessModes"] == ["ReadWriteMany"]
-    file_system_id, _, access_point_id = volume_object["spec"]["csi"]["volumeHandle"].partition("::")
-    assert file_system_id.startswith("fs-") and access_point_id.startswith("fsap-")
+    # The volume handle is `<file system id>::<access point id>` of the program's own EFS.
+    (volume_resource,) = eks_apps_plan.all("kubernetes:core/v1:PersistentVolume")
+    assert volume_object["spec"]["csi"]["driver"] == "efs.csi.aws.com"
+    assert "::" in volume_object["spec"]["csi"]["volumeHandle"]
+    assert eks_apps_plan.one("aws:efs/fileSystem:FileSystem").urn in volume_resource.dependencies
+    assert eks_apps_plan.one("aws:efs/accessPoint:AccessPoint").urn in volume_resource.dependencies
     (access_point,) = [r.inputs for r in eks_apps_plan.all("aws:efs/accessPoint:AccessPoint")]
     assert access_point["posixUser"] == {"uid": agents.storage.uid, "gid": agents.storage.gid}
     assert access_point["rootDirectory"]["path"] == agents.storage.root_directory
@@ -224,18 +227,18 @@ def test_agents_mount_a_10gib_rwx_claim_on_efs(eks_apps_plan, catalog):
 
 def test_target_group_bindings_attach_the_routed_services_to_the_edges_target_groups(eks_apps_plan, catalog):
     bindings = _objects(eks_apps_plan, TGB)
-    groups = {r.inputs["name"].rsplit("-", 1)[-1]: r for r in eks_apps_plan.all("aws:lb/targetGroup:TargetGroup")}
-    routed = [w for w in catalog if w.route is not None]
-    assert set(bindings) == {w.name for w in routed}
-    for item in routed:
-        spec = bindings[item.name]["spec"]
-        assert spec["serviceRef"] == {"name": item.name, "port": item.port}
+    resources = {r.inputs["metadata"]["name"]: r for r in eks_apps_plan.all(TGB)}
+    assert set(bindings) == {"backend", "frontend"}
+    for name, port in (("backend", 8000), ("frontend", 80)):
+        spec = bindings[name]["spec"]
+        assert spec["serviceRef"] == {"name": name, "port": port}
         assert spec["targetType"] == "ip"
-        assert (
-            spec["targetGroupARN"].startswith("arn:aws:elasticloadbalancing:")
-            and f"targetgroup/{NS}-{item.name}/" in spec["targetGroupARN"]
-        )
-        assert item.name in groups
+        # Bound to the Edge's target group of the same workload, and to no other.
+        group = eks_apps_plan.named(f"edge-{name}-tg")
+        assert group.inputs["name"] == f"{NS}-{name}"
+        assert group.urn in resources[name].dependencies
+        other = eks_apps_plan.named(f"edge-{'frontend' if name == 'backend' else 'backend'}-tg")
+        assert other.urn not in resources[name].dependencies
 
 
 def test_load_balancer_reaches_pods_on_the_routed_ports_and_grafana_only(eks_apps_plan):
@@ -328,7 +331,9 @@ def test_egress_goes_only_where_each_workload_must(eks_apps_plan, catalog):
             assert rule["to"][0]["ipBlock"]["except"] == [vpc]
         if item.labels.get("app") in ("collectors", "agents"):
             assert internet, item.name
-            assert any(peer.get("podSelector") == {"matchLabels": {NAME_LABEL: "backend"}} for rule in egress for peer in rule["to"])
+            assert any(
+                peer.get("podSelector") == {"matchLabels": {"app.kubernetes.io/name": "backend"}} for rule in egress for peer in rule["to"]
+            )
         if item.name == "frontend":
             assert egress == []
 
@@ -355,3 +360,19 @@ def test_production_on_eks_keeps_the_agents_files_and_runs_controllers_twice(pla
     namespace = "ohmycoins-production"
     deployments = [r for r in plan.all(DEPLOYMENT) if r.inputs["metadata"].get("namespace") == namespace]
     assert {r.inputs["metadata"]["name"] for r in deployments} == {"backend", "frontend", "reddit", "cryptopanic", "agents"}
+
+
+def test_storage_classes(eks_apps_plan):
+    classes = {r.inputs["metadata"]["name"]: r.inputs for r in eks_apps_plan.all("kubernetes:storage.k8s.io/v1:StorageClass")}
+    gp3, efs = classes["gp3"], classes["efs-sc"]
+    # The default class: encrypted gp3 with the stack's key, bound where the pod lands, growable.
+    assert gp3["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert (gp3["provisioner"], gp3["volumeBindingMode"], gp3["reclaimPolicy"], gp3["allowVolumeExpansion"]) == (
+        "ebs.csi.aws.com",
+        "WaitForFirstConsumer",
+        "Delete",
+        True,
+    )
+    # EFS volumes are bound statically to the catalog's access point and kept when released.
+    assert (efs["provisioner"], efs["volumeBindingMode"], efs["reclaimPolicy"]) == ("efs.csi.aws.com", "Immediate", "Retain")
+    assert "parameters" not in efs

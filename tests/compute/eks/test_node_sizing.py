@@ -47,7 +47,21 @@ def test_cpu_quantities(text, millicores):
     assert cpu_millicores(text) == millicores
 
 
-@pytest.mark.parametrize("text, mib", [("2Gi", 2048), ("512Mi", 512), ("1048576Ki", 1024), ("0Mi", 0)])
+@pytest.mark.parametrize(
+    "text, mib",
+    [
+        ("2Gi", 2048),
+        ("512Mi", 512),
+        ("1048576Ki", 1024),
+        ("0Mi", 0),
+        ("1Ti", 1048576),
+        ("1048576", 1),
+        ("1048576k", 1000),
+        ("1M", 10**6 / 2**20),
+        ("1G", 10**9 / 2**20),
+        ("1T", 10**12 / 2**20),
+    ],
+)
 def test_memory_quantities(text, mib):
     assert memory_mib(text) == mib
 
@@ -67,10 +81,69 @@ def test_the_originals_runner_does_not_fit_its_t3_large_node():
 
 def test_daemonsets_are_taken_from_what_the_pod_can_have():
     cpu, memory = daemonset_overhead()
-    assert cpu > 0 and memory > 0
+    # aws-node 25m, kube-proxy 100m, Alloy 50m/128Mi, node exporter 20m/32Mi.
+    assert (cpu, memory) == (195, 160)
     assert fit_problems("t3.large", "1800m", "1Gi") == []
     assert fit_problems("t3.large", "1800m", "1Gi", cpu, memory) != []
 
 
 def test_unknown_instance_type_is_a_problem_not_a_crash():
     assert "not in the sizing table" in fit_problems("x9.huge", "1", "1Gi")[0]
+
+
+# EC2 instance type documentation (vCPUs, memory GiB) and the EKS AMI's eni-max-pods.txt.
+INSTANCE_FACTS = {
+    "t3.small": (2, 2, 11),
+    "t3.medium": (2, 4, 17),
+    "t3.large": (2, 8, 35),
+    "t3.xlarge": (4, 16, 58),
+    "t3.2xlarge": (8, 32, 58),
+    "t3a.medium": (2, 4, 17),
+    "t3a.large": (2, 8, 35),
+    "t3a.xlarge": (4, 16, 58),
+    "t3a.2xlarge": (8, 32, 58),
+    "t4g.medium": (2, 4, 17),
+    "t4g.large": (2, 8, 35),
+    "t4g.xlarge": (4, 16, 58),
+    "t4g.2xlarge": (8, 32, 58),
+    "m5.large": (2, 8, 29),
+    "m5.xlarge": (4, 16, 58),
+    "m5.2xlarge": (8, 32, 58),
+    "m5.4xlarge": (16, 64, 234),
+    "m6i.large": (2, 8, 29),
+    "m6i.xlarge": (4, 16, 58),
+    "m6i.2xlarge": (8, 32, 58),
+    "m6i.4xlarge": (16, 64, 234),
+    "m7i.large": (2, 8, 29),
+    "m7i.xlarge": (4, 16, 58),
+    "m7i.2xlarge": (8, 32, 58),
+    "m6g.large": (2, 8, 29),
+    "m6g.xlarge": (4, 16, 58),
+    "m7g.large": (2, 8, 29),
+    "m7g.xlarge": (4, 16, 58),
+    "c5.large": (2, 4, 29),
+    "c5.xlarge": (4, 8, 58),
+    "c5.2xlarge": (8, 16, 58),
+    "c6i.large": (2, 4, 29),
+    "c6i.xlarge": (4, 8, 58),
+    "c6i.2xlarge": (8, 16, 58),
+    "c7i.large": (2, 4, 29),
+    "c7i.xlarge": (4, 8, 58),
+    "c7i.2xlarge": (8, 16, 58),
+    "r5.large": (2, 16, 29),
+    "r5.xlarge": (4, 32, 58),
+    "r6i.large": (2, 16, 29),
+    "r6i.xlarge": (4, 32, 58),
+}
+
+
+def test_the_sizing_table_knows_exactly_the_documented_types():
+    assert sorted(INSTANCE_TYPES) == sorted(INSTANCE_FACTS)
+
+
+@pytest.mark.parametrize("instance_type", sorted(INSTANCE_FACTS))
+def test_each_instance_type_matches_its_documentation(instance_type):
+    vcpus, memory_gib, max_pods = INSTANCE_FACTS[instance_type]
+    spec = INSTANCE_TYPES[instance_type]
+    assert (spec.vcpus, spec.memory_mib, spec.max_pods) == (vcpus, memory_gib * 1024, max_pods)
+    assert allocatable(instance_type).memory_mib == memory_gib * 1024 - (255 + 11 * max_pods) - 100

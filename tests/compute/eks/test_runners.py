@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 
 from components.settings import SettingsError
-from k8s.chart_values import ARC_VERSION
+
+ARC_VERSION = "0.12.0"
+ARC_CHARTS = "oci://ghcr.io/actions/actions-runner-controller-charts"
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
 
 
 def scale_sets(plan):
-    return [r for r in plan.all(RELEASE) if r.inputs["chart"].endswith("/gha-runner-scale-set")]
+    return [r for r in plan.all(RELEASE) if r.inputs["chart"] == f"{ARC_CHARTS}/gha-runner-scale-set"]
 
 
 @pytest.mark.parametrize(
@@ -39,9 +41,14 @@ def test_one_scale_set_per_pool_scaling_from_zero(request, stack, pools):
 
 def test_controller_and_scale_sets_share_the_pinned_version(any_plan):
     controller = any_plan.named("runners-controller")
-    assert controller.inputs["chart"].endswith("/gha-runner-scale-set-controller")
+    assert controller.inputs["chart"] == f"{ARC_CHARTS}/gha-runner-scale-set-controller"
+    assert controller.inputs["namespace"] == "arc-systems"
     assert {r.inputs["version"] for r in [controller, *scale_sets(any_plan)]} == {ARC_VERSION}
     assert controller.inputs["values"]["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}]
+    # Installed into its namespace once the cluster's add-ons are ready.
+    namespace = any_plan.named("runners-system-namespace")
+    assert namespace.urn in controller.dependencies
+    assert {a.urn for a in any_plan.all("aws:eks/addon:Addon")} & set(controller.dependencies)
 
 
 def test_runner_pods_tolerate_the_runner_taint_and_select_the_runner_nodes(any_plan):
@@ -125,6 +132,14 @@ def test_requests_above_limits_are_rejected(plan_variant):
     assert ("ohmycoins:runners.groups[0].requests.cpu", "is above the limit") in error.value.problems
 
 
+def test_memory_requests_above_limits_are_rejected(plan_variant):
+    with pytest.raises(SettingsError) as error:
+        plan_variant(
+            "staging", _with_group(lambda g: g.update(requests={"cpu": "1", "memory": "3Gi"}, limits={"cpu": "2", "memory": "2Gi"}))
+        )
+    assert ("ohmycoins:runners.groups[0].requests.memory", "is above the limit") in error.value.problems
+
+
 def test_runners_without_eks_are_rejected(plan_variant):
     def change(config):
         config["ohmycoins:eks"]["enabled"] = False
@@ -133,3 +148,18 @@ def test_runners_without_eks_are_rejected(plan_variant):
     with pytest.raises(SettingsError) as error:
         plan_variant("staging", change)
     assert ("ohmycoins:runners.enabled", "is true, but ohmycoins:eks.enabled is false") in error.value.problems
+
+
+def test_docker_groups_run_a_privileged_docker_daemon_beside_the_runner(staging_plan):
+    (release,) = scale_sets(staging_plan)
+    spec = release.inputs["values"]["template"]["spec"]
+    (daemon,) = [c for c in spec["initContainers"] if c["name"] == "dind"]
+    # A native sidecar (restartPolicy Always) that the runner waits for.
+    assert (daemon["image"], daemon["restartPolicy"]) == ("docker:27.5.1-dind", "Always")
+    assert daemon["securityContext"] == {"privileged": True}
+    # Requests 250m / 512Mi more than the runner; limits as the group's.
+    assert daemon["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+    (runner,) = spec["containers"]
+    assert {"name": "DOCKER_HOST", "value": "unix:///var/run/docker.sock"} in runner["env"]
+    assert {"mountPath": "/var/run", "name": "dind-sock"} in runner["volumeMounts"]
+    assert runner["image"] == "ghcr.io/actions/actions-runner:2.323.0"
