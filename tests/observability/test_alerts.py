@@ -1,4 +1,4 @@
-"""The stack's alert topic: encrypted with the stack key, publishable by alarms and EventBridge of this account."""
+"""The stack's alert topic: encrypted with the stack key, publishable by alarms, EventBridge and budgets of this account."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def test_only_this_accounts_alarms_and_rules_may_publish(any_plan):
     for sid, service, source in (
         ("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com", f"arn:aws:cloudwatch:ap-southeast-2:{account}:alarm:*"),
         ("EventBridgePublish", "events.amazonaws.com", f"arn:aws:events:ap-southeast-2:{account}:rule/*"),
+        # Budgets are global: their ARNs carry no region.
+        ("BudgetsPublish", "budgets.amazonaws.com", f"arn:aws:budgets::{account}:*"),
     ):
         statement = by_sid[sid]
         assert statement["Effect"] == "Allow" and statement["Resource"] == any_plan.outputs["alertTopicArn"]
@@ -41,7 +43,13 @@ def test_only_this_accounts_alarms_and_rules_may_publish(any_plan):
         "Resource": any_plan.outputs["alertTopicArn"],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
-    assert set(by_sid) == {"AccountManagesTopic", "CloudWatchAlarmsPublish", "EventBridgePublish", "DenyPublishWithoutTls"}
+    assert set(by_sid) == {
+        "AccountManagesTopic",
+        "CloudWatchAlarmsPublish",
+        "EventBridgePublish",
+        "BudgetsPublish",
+        "DenyPublishWithoutTls",
+    }
     # The account's own principals, through IAM; nobody outside it.
     assert by_sid["AccountManagesTopic"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
     assert by_sid["AccountManagesTopic"]["Effect"] == "Allow"

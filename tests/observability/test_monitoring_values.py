@@ -6,13 +6,20 @@ import pytest
 
 LOKI_URL = "http://loki.monitoring.svc.cluster.local:3100"
 RESTRICTED = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}
+# Staging has no apps node group: the monitoring pods tolerate the system nodes' taint to run there.
+# Production's apps nodes are untainted: its monitoring pods tolerate nothing.
+TOLERATIONS = {"staging": [SYSTEM_TAINT], "production": []}
+# Staging is not protected: a pause or a destroy takes the StatefulSets' volume claims with them, so
+# no EBS volume is left behind; production keeps them.
+CLAIMS = {"staging": {"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Delete", "whenScaled": "Retain"}}, "production": {}}
 
 
 def values(plan, name):
     return plan.named(name).inputs["values"]
 
 
-def loki(storage: dict, retention: str, delete_store: str, account: dict) -> dict:
+def loki(storage: dict, retention: str, delete_store: str, account: dict, tolerations: list) -> dict:
     return {
         "deploymentMode": "SingleBinary",
         "loki": {
@@ -38,6 +45,7 @@ def loki(storage: dict, retention: str, delete_store: str, account: dict) -> dic
             "replicas": 1,
             "persistence": {"enabled": True, "size": "10Gi", "storageClass": "gp3"},
             "resources": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+            "tolerations": tolerations,
         },
         "read": {"replicas": 0},
         "write": {"replicas": 0},
@@ -52,7 +60,9 @@ def loki(storage: dict, retention: str, delete_store: str, account: dict) -> dic
 
 
 def test_staging_loki_is_one_binary_on_a_volume(staging_plan):
-    assert values(staging_plan, "monitoring-loki") == loki({"type": "filesystem"}, "168h", "filesystem", {"create": True, "name": "loki"})
+    assert values(staging_plan, "monitoring-loki") == loki(
+        {"type": "filesystem"}, "168h", "filesystem", {"create": True, "name": "loki"}, [SYSTEM_TAINT]
+    )
 
 
 def test_production_loki_is_one_binary_on_s3(production_plan):
@@ -63,7 +73,7 @@ def test_production_loki_is_one_binary_on_s3(production_plan):
     assert annotation.endswith(f":role/{role.inputs['name']}")
     expected_account = {"create": True, "name": "loki", "annotations": {"eks.amazonaws.com/role-arn": annotation}}
     storage = {"type": "s3", "bucketNames": {"chunks": bucket, "ruler": bucket, "admin": bucket}, "s3": {"region": "ap-southeast-2"}}
-    assert actual == loki(storage, "720h", "s3", expected_account)
+    assert actual == loki(storage, "720h", "s3", expected_account, [])
 
 
 def test_alloy_is_a_daemonset_on_every_node(any_plan):
@@ -97,24 +107,49 @@ def test_the_runner_controller_runs_restricted_on_the_system_nodes(any_plan):
         "securityContext": RESTRICTED,
         "flags": {"logLevel": "info"},
     }
-    (scale_set,) = [r for r in any_plan.all("kubernetes:helm.sh/v3:Release") if r.inputs["chart"].endswith("/gha-runner-scale-set")]
-    assert scale_set.inputs["values"]["controllerServiceAccount"] == {"namespace": "arc-systems", "name": "arc-controller"}
+    scale_sets = [r for r in any_plan.all("kubernetes:helm.sh/v3:Release") if r.inputs["chart"].endswith("/gha-runner-scale-set")]
+    assert len(scale_sets) == {"staging": 2, "production": 1}[any_plan.stack]
+    for scale_set in scale_sets:
+        assert scale_set.inputs["values"]["controllerServiceAccount"] == {"namespace": "arc-systems", "name": "arc-controller"}
+
+
+GRAFANA_HOST = {"staging": "grafana.staging.ohmycoins.com", "production": "grafana.ohmycoins.com"}
 
 
 def test_grafana(any_plan):
-    assert values(any_plan, "monitoring-kube-prometheus-stack")["grafana"] == {
+    stack = any_plan.stack
+    grafana = values(any_plan, "monitoring-kube-prometheus-stack")["grafana"]
+    # Its service account assumes the stack's Grafana role (CloudWatch logs and metrics).
+    assert any_plan.named("monitoring-grafana-irsa-role").inputs["name"] == f"ohmycoins-{stack}-grafana"
+    annotation = grafana["serviceAccount"].get("annotations", {}).get("eks.amazonaws.com/role-arn", "")
+    assert annotation.endswith(f":role/ohmycoins-{stack}-grafana")
+    assert grafana == {
         "admin": {"existingSecret": "grafana-admin", "userKey": "admin-user", "passwordKey": "admin-password"},
-        "service": {"type": "ClusterIP"},
+        # The ALB reaches the pods through a TargetGroupBinding on this Service's port 80.
+        "service": {"type": "ClusterIP", "port": 80},
         "ingress": {"enabled": False},
         "persistence": {"enabled": True, "type": "pvc", "storageClassName": "gp3", "accessModes": ["ReadWriteOnce"], "size": "5Gi"},
         "deploymentStrategy": {"type": "Recreate"},
         "grafana.ini": {
-            "server": {"root_url": "http://localhost:3000"},
+            "server": {"domain": GRAFANA_HOST[stack], "root_url": f"https://{GRAFANA_HOST[stack]}/"},
             "analytics": {"reporting_enabled": False, "check_for_updates": False},
+            "auth.anonymous": {"enabled": False},
+            "users": {"allow_sign_up": False},
+            "security": {"cookie_secure": True, "strict_transport_security": True, "disable_gravatar": True},
         },
         "additionalDataSources": [
-            {"name": "Loki", "uid": "loki", "type": "loki", "access": "proxy", "url": LOKI_URL, "isDefault": False, "editable": False}
+            {"name": "Loki", "uid": "loki", "type": "loki", "access": "proxy", "url": LOKI_URL, "isDefault": False, "editable": False},
+            {
+                "name": "CloudWatch",
+                "uid": "cloudwatch",
+                "type": "cloudwatch",
+                "access": "proxy",
+                "isDefault": False,
+                "editable": False,
+                "jsonData": {"authType": "default", "defaultRegion": "ap-southeast-2"},
+            },
         ],
+        "serviceAccount": {"create": True, "name": "grafana", "annotations": {"eks.amazonaws.com/role-arn": annotation}},
         "dashboardProviders": {
             "dashboardproviders.yaml": {
                 "apiVersion": 1,
@@ -140,6 +175,7 @@ def test_grafana(any_plan):
             }
         },
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
+        "tolerations": TOLERATIONS[stack],
     }
 
 
@@ -163,8 +199,24 @@ def test_prometheus(request, stack, days, size, kept):
             }
         },
         "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
+        # The apps run on ECS: every task of the backend and the agents, by its Cloud Map name.
+        "additionalScrapeConfigs": [
+            {
+                "job_name": job,
+                "metrics_path": "/metrics",
+                "scrape_interval": "30s",
+                "scrape_timeout": "10s",
+                "dns_sd_configs": [{"names": [f"{job}.ohmycoins-{stack}.internal"], "type": "A", "port": port, "refresh_interval": "30s"}],
+                "relabel_configs": [{"target_label": "namespace", "replacement": f"ohmycoins-{stack}", "action": "replace"}],
+            }
+            for job, port in (("backend", 8000), ("agents", 8001))
+        ],
+        "tolerations": TOLERATIONS[stack],
+        **CLAIMS[stack],
     }
     assert stack_values["prometheus"]["service"] == {"type": "ClusterIP"}
+    # No ServiceMonitors: nothing of the apps runs on the cluster.
+    assert stack_values["prometheus"]["additionalServiceMonitors"] == []
 
 
 def test_what_eks_cannot_scrape_is_off_and_the_exporters_are_sized(any_plan):
@@ -187,8 +239,11 @@ def test_what_eks_cannot_scrape_is_off_and_the_exporters_are_sized(any_plan):
         "resources": {"requests": {"cpu": "20m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}},
     }
     assert stack_values["kube-state-metrics"] == {
-        "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
+        "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+        "tolerations": TOLERATIONS[any_plan.stack],
     }
+    tolerations = TOLERATIONS[any_plan.stack]
+    assert stack_values["prometheusOperator"] == {"tolerations": tolerations, "admissionWebhooks": {"patch": {"tolerations": tolerations}}}
 
 
 def test_alertmanager(any_plan):
@@ -203,12 +258,14 @@ def test_alertmanager(any_plan):
         },
         "secrets": [],
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
+        "tolerations": TOLERATIONS[any_plan.stack],
+        **CLAIMS[any_plan.stack],
     }
 
 
-def test_scale_sets_wait_for_docker_and_start_it_once(staging_plan):
-    (scale_set,) = [r for r in staging_plan.all("kubernetes:helm.sh/v3:Release") if r.inputs["chart"].endswith("/gha-runner-scale-set")]
-    spec = scale_set.inputs["values"]["template"]["spec"]
+@pytest.mark.parametrize("release", ["runners-ohmycoins-staging", "runners-ohmycoins-test"])
+def test_scale_sets_wait_for_docker_and_start_it_once(staging_plan, release):
+    spec = values(staging_plan, release)["template"]["spec"]
     (runner,) = spec["containers"]
     assert runner["command"] == ["/home/runner/run.sh"]
     assert runner["env"] == [

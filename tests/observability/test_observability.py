@@ -21,7 +21,7 @@ EXPECTED_RELEASES = {  # release -> chart, version, repository, namespace
     ),
     "monitoring-loki": ("loki", "6.29.0", "https://grafana.github.io/helm-charts", "monitoring"),
     "monitoring-alloy": ("alloy", "0.12.5", "https://grafana.github.io/helm-charts", "monitoring"),
-    "runners-controller": (f"{ARC_CHARTS}/gha-runner-scale-set-controller", "0.12.0", None, "arc-systems"),
+    "runners-controller": (f"{ARC_CHARTS}/gha-runner-scale-set-controller", "0.12.1", None, "arc-systems"),
 }
 
 

@@ -563,10 +563,11 @@ def test_the_secret_store_reads_secrets_manager_as_the_external_secrets_service_
     assert any_plan.one(RELEASE, "eks-controllers-external-secrets").urn in store.dependencies
 
 
-@pytest.mark.parametrize("group", ["system", "apps", "runners"])
-def test_each_node_groups_sizes_are_checked(assert_refused, group):
+# Staging has no apps group (its apps run on ECS): production's is checked.
+@pytest.mark.parametrize("stack, group", [("staging", "system"), ("production", "apps"), ("staging", "runners")])
+def test_each_node_groups_sizes_are_checked(assert_refused, stack, group):
     assert_refused(
-        "staging",
+        stack,
         _eks(lambda e: e["nodeGroups"][group].update(desiredSize=99)),
         f"ohmycoins:eks.nodeGroups.{group}.desiredSize",
         "must be between minSize",

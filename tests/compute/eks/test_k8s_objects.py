@@ -122,7 +122,10 @@ def test_the_backends_service_budget_autoscaler_account_and_settings(eks_apps_pl
     assert account["automountServiceAccountToken"] is False
     settings = obj(eks_apps_plan, "kubernetes:core/v1:ConfigMap", "backend-config")["data"]
     assert {k: v for k, v in settings.items() if k not in ("POSTGRES_SERVER", "REDIS_HOST")} == backend_environment(
-        "staging", "staging.ohmycoins.com", "https://dashboard.staging.ohmycoins.com,http://localhost:5173"
+        # The apex (https://staging.ohmycoins.com) serves the site too, so it is an allowed origin.
+        "staging",
+        "staging.ohmycoins.com",
+        "https://dashboard.staging.ohmycoins.com,https://staging.ohmycoins.com,http://localhost:5173",
     )
     outputs = eks_apps_plan.outputs
     assert (settings["POSTGRES_SERVER"], settings["REDIS_HOST"]) == (outputs["databaseAddress"], outputs["cachePrimaryEndpoint"])
@@ -145,7 +148,8 @@ def test_a_job_runs_on_its_schedule_once_at_a_time_and_cleans_up(eks_apps_plan):
     }
     job = spec["jobTemplate"]["spec"]
     assert {k: v for k, v in job.items() if k != "template"} == {
-        "activeDeadlineSeconds": 3000,
+        # The catalog's time limit of a defillama run: 30 minutes, far inside the day between runs.
+        "activeDeadlineSeconds": 1800,
         "backoffLimit": 2,
         "ttlSecondsAfterFinished": 86400,
     }
@@ -171,11 +175,13 @@ def test_every_workload_policy_governs_both_directions(eks_apps_plan):
         if r.inputs["metadata"].get("namespace") == NS
     }
     workloads = {"backend", "frontend", "agents", "reddit", "cryptopanic", "defillama", "sec-api", "coinspot-announcements"}
-    assert set(policies) == workloads | {"default-deny", "allow-dns"}
+    assert set(policies) == workloads | {"default-deny", "allow-dns", "reloader"}
     # Without Egress in policyTypes a policy's egress rules would not apply, and the pods could reach nothing.
-    assert all(policies[name]["policyTypes"] == ["Ingress", "Egress"] for name in workloads | {"default-deny"})
+    assert all(policies[name]["policyTypes"] == ["Ingress", "Egress"] for name in workloads | {"default-deny", "reloader"})
     assert policies["allow-dns"]["policyTypes"] == ["Egress"] and policies["allow-dns"]["podSelector"] == {}
     assert all(policies[name]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": name}} for name in workloads)
+    # Reloader (in the apps namespace, rolling Deployments whose Secret rotated) carries its chart's `app` label.
+    assert policies["reloader"]["podSelector"] == {"matchLabels": {"app": "reloader"}}
 
 
 def test_every_kubernetes_object_goes_to_the_stacks_cluster(eks_apps_plan):

@@ -102,6 +102,7 @@ INSTANCE_FACTS = {
     "t3a.large": (2, 8, 35),
     "t3a.xlarge": (4, 16, 58),
     "t3a.2xlarge": (8, 32, 58),
+    "t4g.small": (2, 2, 11),
     "t4g.medium": (2, 4, 17),
     "t4g.large": (2, 8, 35),
     "t4g.xlarge": (4, 16, 58),

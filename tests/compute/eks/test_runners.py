@@ -6,7 +6,7 @@ import pytest
 
 from components.settings import SettingsError
 
-ARC_VERSION = "0.12.0"
+ARC_VERSION = "0.12.1"
 ARC_CHARTS = "oci://ghcr.io/actions/actions-runner-controller-charts"
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -150,9 +150,11 @@ def test_runners_without_eks_are_rejected(plan_variant):
     assert ("ohmycoins:runners.enabled", "is true, but ohmycoins:eks.enabled is false") in error.value.problems
 
 
-def test_docker_groups_run_a_privileged_docker_daemon_beside_the_runner(staging_plan):
-    (release,) = scale_sets(staging_plan)
+@pytest.mark.parametrize("pool", ["ohmycoins-staging", "ohmycoins-test"])
+def test_docker_groups_run_a_privileged_docker_daemon_beside_the_runner(staging_plan, pool):
+    (release,) = [r for r in scale_sets(staging_plan) if r.inputs["name"] == pool]
     spec = release.inputs["values"]["template"]["spec"]
+    # Exactly one Docker daemon per runner pod.
     (daemon,) = [c for c in spec["initContainers"] if c["name"] == "dind"]
     # A native sidecar (restartPolicy Always) that the runner waits for.
     assert (daemon["image"], daemon["restartPolicy"]) == ("docker:27.5.1-dind", "Always")
