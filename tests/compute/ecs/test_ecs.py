@@ -420,7 +420,7 @@ def test_services_with_a_port_register_their_tasks_by_name(any_plan):
 def test_the_plan_tree_shows_the_edge_and_each_workload_under_its_component(staging_plan):
     tree = render_tree(staging_plan)
     lines = tree.splitlines()
-    assert lines[0] == f"Plan of stack 'staging' (project ohmycoins): {len(staging_plan.resources)} resources, 37 components"
+    assert lines[0] == f"Plan of stack 'staging' (project ohmycoins): {len(staging_plan.resources)} resources, 48 components"
     # Top level: the providers, then every component with its resources counted by type.
     assert lines[2] == "pulumi:providers:aws  aws"
     assert "    1 x aws:cloudwatch/dashboard:Dashboard  alarms-dashboard" in lines
@@ -477,22 +477,26 @@ def test_agents_may_mount_the_shared_file_system_only_through_its_access_point(a
     assert list(mount["Condition"]) == ["StringEquals"]
     assert list(mount["Condition"]["StringEquals"]) == ["elasticfilesystem:AccessPointArn"]
     task = any_plan.named("agents-task")
-    [volume] = task.inputs["volumes"]
+    [volume] = [v for v in task.inputs["volumes"] if "efsVolumeConfiguration" in v]
     access_point = volume["efsVolumeConfiguration"]["authorizationConfig"]["accessPointId"]
     assert any_plan.one("aws:efs/accessPoint:AccessPoint").urn in task.dependencies and access_point
 
 
-def test_a_schedule_runs_its_task_only_in_this_cluster_and_tags_only_its_tasks(staging_plan):
-    statements = _statements(staging_plan, "defillama-scheduler-policy")
-    assert set(statements) == {"RunTheJob", "TagTheJobsTask", "PassTheJobsRoles"}
+def test_a_job_runs_its_task_only_in_this_cluster_and_tags_only_its_tasks(staging_plan):
+    # The schedule only starts the job's state machine; the state machine's role runs the task.
+    assert set(_statements(staging_plan, "defillama-scheduler-policy")) == {"StartTheJob", "DeadLetter"}
+    statements = _statements(staging_plan, "defillama-runner-policy")
+    assert set(statements) == {"RunTheJob", "FollowAndStopTheJob", "TagTheJobsTask", "LearnWhenTheTaskStops", "PassTheJobsRoles"}
     assert all(s["Effect"] == "Allow" for s in statements.values())
-    cluster = statements["RunTheJob"]["Condition"]["ArnEquals"]["ecs:cluster"]
-    assert cluster == staging_plan.named("defillama-schedule").inputs["target"]["arn"]
+    cluster = "arn:aws:ecs:ap-southeast-2:123456789012:cluster/ohmycoins-staging-cluster"
+    assert statements["RunTheJob"]["Condition"] == {"ArnEquals": {"ecs:cluster": cluster}}
+    [machine] = [m for m in staging_plan.all(STATE_MACHINE) if m.inputs["name"] == "ohmycoins-staging-defillama"]
+    assert json.loads(machine.inputs["definition"])["States"]["RunTask"]["Parameters"]["Cluster"] == cluster
     assert statements["TagTheJobsTask"] == {
         "Sid": "TagTheJobsTask",
         "Effect": "Allow",
         "Action": "ecs:TagResource",
-        "Resource": cluster.replace(":cluster/", ":task/") + "/*",
+        "Resource": "arn:aws:ecs:ap-southeast-2:123456789012:task/ohmycoins-staging-cluster/*",
         "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
     }
 
@@ -504,8 +508,13 @@ def _environment(plan, workload):
 @pytest.mark.parametrize(
     "stack, domain, cors",
     [
-        ("staging", "staging.ohmycoins.com", "https://dashboard.staging.ohmycoins.com,http://localhost:5173"),
-        ("production", "ohmycoins.com", "https://dashboard.ohmycoins.com"),
+        # The dashboard, the frontend on the bare domain (the apex record), then the stack's extra origins.
+        (
+            "staging",
+            "staging.ohmycoins.com",
+            "https://dashboard.staging.ohmycoins.com,https://staging.ohmycoins.com,http://localhost:5173",
+        ),
+        ("production", "ohmycoins.com", "https://dashboard.ohmycoins.com,https://ohmycoins.com"),
     ],
 )
 def test_plain_environment_of_the_backend(request, stack, domain, cors):
@@ -561,14 +570,17 @@ def test_container_health_checks_follow_the_catalogs_liveness_probes(staging_pla
 
 
 @pytest.mark.parametrize("stack, protected", [("staging", False), ("production", True)])
-def test_the_shared_file_system_refuses_plain_nfs_and_is_backed_up_where_protected(request, stack, protected):
+def test_the_shared_file_system_refuses_plain_nfs_and_is_backed_up_by_the_stacks_plan(request, stack, protected):
     plan = _plan(request, stack)
     fs = plan.one("aws:efs/fileSystem:FileSystem")
     assert (fs.inputs["performanceMode"], fs.inputs["throughputMode"]) == ("generalPurpose", "elastic")
     assert fs.inputs["lifecyclePolicies"] == [{"transitionToIa": "AFTER_30_DAYS"}]
     assert (fs.protect, fs.retainOnDelete) == (protected, protected)
+    # AWS Backup's plan takes the file system's recovery points on both stacks, so EFS's own backups stay off.
     backup = plan.one("aws:efs/backupPolicy:BackupPolicy")
-    assert backup.inputs["backupPolicy"] == {"status": "ENABLED" if protected else "DISABLED"}
+    assert backup.inputs["backupPolicy"] == {"status": "DISABLED"}
+    selection = plan.named("backups-file-systems")
+    assert selection.inputs["name"] == f"ohmycoins-{stack}-file-systems" and fs.urn in selection.dependencies
     (statement,) = json.loads(plan.one("aws:efs/fileSystemPolicy:FileSystemPolicy").inputs["policy"])["Statement"]
     assert {k: v for k, v in statement.items() if k != "Resource"} == {
         "Sid": "DenyUnencryptedTransport",
