@@ -104,17 +104,19 @@ def test_every_secret_is_a_reference_to_a_key_the_app_secret_can_hold():
             if ref.source == "app":
                 assert ref.key in APP_SECRET_KEYS, (item.name, ref.key)
         assert not set(item.env) & {ref.env for ref in item.secrets}, item.name
-    app_base = ["SECRET_KEY", "ENCRYPTION_KEY", "FIRST_SUPERUSER", "FIRST_SUPERUSER_PASSWORD"]
+    # Every process of the backend image starts with the app's own keys and reports errors to Sentry.
+    app_base = ["SECRET_KEY", "ENCRYPTION_KEY", "FIRST_SUPERUSER", "FIRST_SUPERUSER_PASSWORD", "SENTRY_DSN"]
+    llm = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
     data = ["POSTGRES_PASSWORD", "REDIS_PASSWORD"]
     assert {w.name: [r.env for r in w.secrets] for w in CATALOG} == {
-        "backend": [*app_base, "OPENAI_API_KEY", "SMTP_USER", "SMTP_PASSWORD", *data],
+        "backend": [*app_base, *llm, "SMTP_USER", "SMTP_PASSWORD", *data],
         "frontend": [],
         "defillama": [*app_base, *data],
         "sec-api": [*app_base, "SEC_API_KEY", *data],
         "coinspot-announcements": [*app_base, *data],
         "reddit": [*app_base, "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", *data],
         "cryptopanic": [*app_base, "CRYPTOPANIC_API_KEY", *data],
-        "agents": ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", *data],
+        "agents": [*app_base, *llm, *data],
     }
     # Where each comes from, and which a stack may lack.
     sources = {(r.env, r.source, r.optional) for w in CATALOG for r in w.secrets}
@@ -122,7 +124,7 @@ def test_every_secret_is_a_reference_to_a_key_the_app_secret_can_hold():
         ("POSTGRES_PASSWORD", "database-password"),
         ("REDIS_PASSWORD", "cache-auth-token"),
     }
-    assert {env for env, _, optional in sources if optional} == {"SMTP_USER", "SMTP_PASSWORD", "ANTHROPIC_API_KEY"}
+    assert {env for env, _, optional in sources if optional} == {"SMTP_USER", "SMTP_PASSWORD", "ANTHROPIC_API_KEY", "SENTRY_DSN"}
 
 
 def test_optional_keys_the_stack_lacks_are_dropped_required_ones_are_errors():

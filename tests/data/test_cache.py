@@ -69,7 +69,7 @@ def test_slow_and_engine_logs_go_to_encrypted_log_groups(any_plan):
 
 @pytest.mark.parametrize(
     "stack, node_type, nodes, failover, protected, snapshots, immediately",
-    [("staging", "cache.t3.micro", 1, False, False, 1, True), ("production", "cache.t3.small", 2, True, True, 7, False)],
+    [("staging", "cache.t4g.micro", 1, False, False, 1, True), ("production", "cache.t3.small", 2, True, True, 7, False)],
 )
 def test_size_and_resilience_differ_per_stack(request, stack, node_type, nodes, failover, protected, snapshots, immediately):
     plan = request.getfixturevalue(f"{stack}_plan")

@@ -58,7 +58,7 @@ def test_backup_and_maintenance_overlap(daily, weekly, overlap):
 
 # The README's required credentials.
 REQUIRED = {key: f"value-of-{key}" for key in ("openaiApiKey", "cryptopanicApiKey", "secApiKey", "redditClientId", "redditClientSecret")}
-OPTIONAL = {key: f"value-of-{key}" for key in ("anthropicApiKey", "smtpUser", "smtpPassword")}
+OPTIONAL = {key: f"value-of-{key}" for key in ("anthropicApiKey", "smtpUser", "smtpPassword", "sentryDsn")}
 
 
 def test_credentials_area_accepts_the_required_keys_and_maps_them_to_secret_keys():
@@ -75,6 +75,7 @@ def test_credentials_area_accepts_the_required_keys_and_maps_them_to_secret_keys
         "ANTHROPIC_API_KEY",
         "SMTP_USER",
         "SMTP_PASSWORD",
+        "SENTRY_DSN",
     }
 
 

@@ -62,7 +62,7 @@ def test_static_parameters_wait_for_a_reboot():
 
 
 @pytest.mark.parametrize(
-    "stack, instance_class, storage, ceiling", [("staging", "db.t3.micro", 20, 100), ("production", "db.t3.small", 100, 500)]
+    "stack, instance_class, storage, ceiling", [("staging", "db.t4g.micro", 20, 100), ("production", "db.t3.small", 100, 500)]
 )
 def test_storage_is_encrypted_gp3_that_grows_to_a_ceiling(request, stack, instance_class, storage, ceiling):
     plan = request.getfixturevalue(f"{stack}_plan")

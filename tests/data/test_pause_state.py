@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from components.data.cache_pause import NOTHING_TO_RESTORE, endpoints_document, final_snapshot_name, restore_source
+from components.data.cache_pause import endpoints_document, final_snapshot_name, restore_source
 from components.data.database_state import stop_policy
 
 
@@ -36,18 +36,18 @@ def test_a_running_stack_keeps_its_database_available_and_the_schedule_off(any_p
 def test_the_cache_remembers_its_restore_point_and_endpoints_in_ssm(staging_plan):
     point = staging_plan.named("cache-pause-memory-restore-point")
     assert point.inputs["name"] == "/ohmycoins-staging/cache/restore-point"
-    assert point.inputs["insecureValue"] == NOTHING_TO_RESTORE
+    assert point.inputs["insecureValue"] == "none"
     # Running, the stored restore point is left as it is: the group's snapshotName never moves.
     assert point.ignoreChanges == ["insecureValue"]
     endpoints = json.loads(staging_plan.named("cache-pause-memory-endpoints").inputs["insecureValue"])
     assert endpoints == {"primary": staging_plan.outputs["cachePrimaryEndpoint"], "reader": staging_plan.outputs["cacheReaderEndpoint"]}
     token = staging_plan.named("cache-pause-memory-snapshot-token")
-    assert token.inputs["keepers"] == {"restoredFrom": NOTHING_TO_RESTORE}
+    assert token.inputs["keepers"] == {"restoredFrom": "none"}
 
 
 def test_snapshot_names_and_restore_sources():
     assert final_snapshot_name("ohmycoins-staging-redis", "1a2b3c4d") == "ohmycoins-staging-redis-final-1a2b3c4d"
-    assert restore_source(NOTHING_TO_RESTORE) is None
+    assert restore_source("none") is None
     assert restore_source("ohmycoins-staging-redis-final-1a2b3c4d") == "ohmycoins-staging-redis-final-1a2b3c4d"
     assert json.loads(endpoints_document("master.x", "replica.x")) == {"primary": "master.x", "reader": "replica.x"}
 

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from components.compute.workloads import CATALOG
 from tests.compute.backend_environment import backend_environment
 from tools.plan import render_tree
 
@@ -35,6 +34,27 @@ SIZES = {
     "production": CATALOG_SIZES | {"backend": (1024, 2048), "frontend": (512, 1024), "agents": (2048, 4096)},
 }
 IMAGES = {name: "frontend" if name == "frontend" else "backend" for name in CATALOG_SIZES}
+# The original's entry points; the backend and the frontend run their image's own.
+COMMANDS = {
+    "backend": [],
+    "frontend": [],
+    "defillama": ["python", "-m", "app.services.collectors.glass.defillama"],
+    "sec-api": ["python", "-m", "app.services.collectors.catalyst.sec_api"],
+    "coinspot-announcements": ["python", "-m", "app.services.collectors.catalyst.coinspot_announcements"],
+    "reddit": ["python", "-m", "app.services.collectors.human.reddit"],
+    "cryptopanic": ["python", "-m", "app.services.collectors.human.cryptopanic"],
+    "agents": ["python", "-m", "app.services.agent.orchestrator"],
+}
+KINDS = {
+    "backend": "Service",
+    "frontend": "Service",
+    "agents": "Service",
+    "reddit": "Worker",
+    "cryptopanic": "Worker",
+    "defillama": "ScheduledJob",
+    "sec-api": "ScheduledJob",
+    "coinspot-announcements": "ScheduledJob",
+}
 COUNTS = {  # desired, min, max
     "staging": {"backend": (1, 1, 2), "frontend": (1, 1, 2), "agents": (1, 1, 3)},
     "production": {"backend": (2, 2, 10), "frontend": (2, 2, 5), "agents": (2, 2, 5)},
@@ -60,24 +80,23 @@ def test_each_workload_has_its_component_task_and_log_group_with_the_stacks_size
     expected_sizes = SIZES[stack]
     tasks = {t.inputs["family"].removeprefix(f"ohmycoins-{stack}-"): t for t in plan.all(TASK)}
     assert sorted(tasks) == sorted(CATALOG_SIZES)
-    for item in CATALOG:
-        task = tasks[item.name]
-        component = _workload_component(plan, item.name)
+    for name, task in tasks.items():
+        component = _workload_component(plan, name)
         assert task.parent == component.urn
         assert plan.component_of(component).type == "ohmycoins:ecs:EcsWorkloads"
-        assert (int(task.inputs["cpu"]), int(task.inputs["memory"])) == expected_sizes[item.name]
+        assert (int(task.inputs["cpu"]), int(task.inputs["memory"])) == expected_sizes[name]
         assert task.inputs["requiresCompatibilities"] == ["FARGATE"] and task.inputs["networkMode"] == "awsvpc"
-        group = plan.named(f"{item.name}-logs")
-        assert group.inputs["name"] == f"/ecs/ohmycoins-{stack}/{item.name}"
+        group = plan.named(f"{name}-logs")
+        assert group.inputs["name"] == f"/ecs/ohmycoins-{stack}/{name}"
         assert group.inputs["retentionInDays"] == {"staging": 7, "production": 90}[stack]
         assert group.inputs["kmsKeyId"] == plan.outputs["kmsKeyArn"]
         container = _containers(task)
         assert container["logConfiguration"]["options"]["awslogs-group"] == group.inputs["name"]
         # Staging by tag; production by the digest in its stack file (tests/compute/test_images.py).
         repository, _, version = container["image"].partition({"staging": ":", "production": "@"}[stack])
-        assert repository.endswith(f".dkr.ecr.ap-southeast-2.amazonaws.com/ohmycoins-{stack}-{item.image}")
+        assert repository.endswith(f".dkr.ecr.ap-southeast-2.amazonaws.com/ohmycoins-{stack}-{IMAGES[name]}")
         assert version == "latest" if stack == "staging" else version.startswith("sha256:")
-        assert container.get("command", []) == list(item.command)
+        assert container.get("command", []) == COMMANDS[name]
 
 
 @pytest.mark.parametrize("stack", ["staging", "production"])
@@ -105,7 +124,8 @@ def test_long_running_workloads_are_services_and_jobs_are_schedules(request, sta
         assert network["AssignPublicIp"] == "DISABLED"
         assert sorted(network["Subnets"]) == sorted(plan.outputs["privateAppSubnetIds"])
         assert network["SecurityGroups"] == [plan.outputs["appSecurityGroupId"]]
-        assert run["Parameters"]["TaskDefinition"].endswith(f":task-definition/ohmycoins-{stack}-{name}:1")
+        # The job's own task definition (its ARN is the mocks'; the plan says which resource it names).
+        assert plan.references[run["Parameters"]["TaskDefinition"]] == f"{name}-task"
 
 
 @pytest.mark.parametrize("stack", ["staging", "production"])
@@ -231,7 +251,7 @@ def test_each_job_runner_runs_only_its_task_and_passes_only_its_two_roles(stagin
     statements = {s["Sid"]: s for s in policy["Statement"]}
     run = statements["RunTheJob"]
     assert run["Action"] == "ecs:RunTask"
-    assert run["Resource"].endswith(f":task-definition/ohmycoins-staging-{job}:1")
+    assert plan.references[run["Resource"]] == f"{job}-task"
     assert run["Condition"] == {"ArnEquals": {"ecs:cluster": "arn:aws:ecs:ap-southeast-2:123456789012:cluster/ohmycoins-staging-cluster"}}
     # It may stop only tasks of this cluster (the time limit), and manage only Step Functions' own ECS rule.
     assert statements["FollowAndStopTheJob"]["Resource"] == "arn:aws:ecs:ap-southeast-2:123456789012:task/ohmycoins-staging-cluster/*"
@@ -420,14 +440,13 @@ def test_services_with_a_port_register_their_tasks_by_name(any_plan):
 def test_the_plan_tree_shows_the_edge_and_each_workload_under_its_component(staging_plan):
     tree = render_tree(staging_plan)
     lines = tree.splitlines()
-    assert lines[0] == f"Plan of stack 'staging' (project ohmycoins): {len(staging_plan.resources)} resources, 37 components"
+    assert lines[0] == f"Plan of stack 'staging' (project ohmycoins): {len(staging_plan.resources)} resources, 48 components"
     # Top level: the providers, then every component with its resources counted by type.
     assert lines[2] == "pulumi:providers:aws  aws"
     assert "    1 x aws:cloudwatch/dashboard:Dashboard  alarms-dashboard" in lines
     assert "ohmycoins:edge:Edge  edge" in tree
-    for item in CATALOG:
-        kind = {"service": "Service", "worker": "Worker", "job": "ScheduledJob"}[item.kind]
-        assert f"  ohmycoins:ecs:{kind}  {item.name}  (" in tree
+    for name, kind in KINDS.items():
+        assert f"  ohmycoins:ecs:{kind}  {name}  (" in tree
 
 
 def _statements(plan, name):
@@ -477,22 +496,26 @@ def test_agents_may_mount_the_shared_file_system_only_through_its_access_point(a
     assert list(mount["Condition"]) == ["StringEquals"]
     assert list(mount["Condition"]["StringEquals"]) == ["elasticfilesystem:AccessPointArn"]
     task = any_plan.named("agents-task")
-    [volume] = task.inputs["volumes"]
+    [volume] = [v for v in task.inputs["volumes"] if "efsVolumeConfiguration" in v]
     access_point = volume["efsVolumeConfiguration"]["authorizationConfig"]["accessPointId"]
     assert any_plan.one("aws:efs/accessPoint:AccessPoint").urn in task.dependencies and access_point
 
 
-def test_a_schedule_runs_its_task_only_in_this_cluster_and_tags_only_its_tasks(staging_plan):
-    statements = _statements(staging_plan, "defillama-scheduler-policy")
-    assert set(statements) == {"RunTheJob", "TagTheJobsTask", "PassTheJobsRoles"}
+def test_a_job_runs_its_task_only_in_this_cluster_and_tags_only_its_tasks(staging_plan):
+    # The schedule only starts the job's state machine; the state machine's role runs the task.
+    assert set(_statements(staging_plan, "defillama-scheduler-policy")) == {"StartTheJob", "DeadLetter"}
+    statements = _statements(staging_plan, "defillama-runner-policy")
+    assert set(statements) == {"RunTheJob", "FollowAndStopTheJob", "TagTheJobsTask", "LearnWhenTheTaskStops", "PassTheJobsRoles"}
     assert all(s["Effect"] == "Allow" for s in statements.values())
-    cluster = statements["RunTheJob"]["Condition"]["ArnEquals"]["ecs:cluster"]
-    assert cluster == staging_plan.named("defillama-schedule").inputs["target"]["arn"]
+    cluster = "arn:aws:ecs:ap-southeast-2:123456789012:cluster/ohmycoins-staging-cluster"
+    assert statements["RunTheJob"]["Condition"] == {"ArnEquals": {"ecs:cluster": cluster}}
+    [machine] = [m for m in staging_plan.all(STATE_MACHINE) if m.inputs["name"] == "ohmycoins-staging-defillama"]
+    assert json.loads(machine.inputs["definition"])["States"]["RunTask"]["Parameters"]["Cluster"] == cluster
     assert statements["TagTheJobsTask"] == {
         "Sid": "TagTheJobsTask",
         "Effect": "Allow",
         "Action": "ecs:TagResource",
-        "Resource": cluster.replace(":cluster/", ":task/") + "/*",
+        "Resource": "arn:aws:ecs:ap-southeast-2:123456789012:task/ohmycoins-staging-cluster/*",
         "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
     }
 
@@ -504,8 +527,13 @@ def _environment(plan, workload):
 @pytest.mark.parametrize(
     "stack, domain, cors",
     [
-        ("staging", "staging.ohmycoins.com", "https://dashboard.staging.ohmycoins.com,http://localhost:5173"),
-        ("production", "ohmycoins.com", "https://dashboard.ohmycoins.com"),
+        # The dashboard, the frontend on the bare domain (the apex record), then the stack's extra origins.
+        (
+            "staging",
+            "staging.ohmycoins.com",
+            "https://dashboard.staging.ohmycoins.com,https://staging.ohmycoins.com,http://localhost:5173",
+        ),
+        ("production", "ohmycoins.com", "https://dashboard.ohmycoins.com,https://ohmycoins.com"),
     ],
 )
 def test_plain_environment_of_the_backend(request, stack, domain, cors):
@@ -561,14 +589,17 @@ def test_container_health_checks_follow_the_catalogs_liveness_probes(staging_pla
 
 
 @pytest.mark.parametrize("stack, protected", [("staging", False), ("production", True)])
-def test_the_shared_file_system_refuses_plain_nfs_and_is_backed_up_where_protected(request, stack, protected):
+def test_the_shared_file_system_refuses_plain_nfs_and_is_backed_up_by_the_stacks_plan(request, stack, protected):
     plan = _plan(request, stack)
     fs = plan.one("aws:efs/fileSystem:FileSystem")
     assert (fs.inputs["performanceMode"], fs.inputs["throughputMode"]) == ("generalPurpose", "elastic")
     assert fs.inputs["lifecyclePolicies"] == [{"transitionToIa": "AFTER_30_DAYS"}]
     assert (fs.protect, fs.retainOnDelete) == (protected, protected)
+    # AWS Backup's plan takes the file system's recovery points on both stacks, so EFS's own backups stay off.
     backup = plan.one("aws:efs/backupPolicy:BackupPolicy")
-    assert backup.inputs["backupPolicy"] == {"status": "ENABLED" if protected else "DISABLED"}
+    assert backup.inputs["backupPolicy"] == {"status": "DISABLED"}
+    selection = plan.named("backups-file-systems")
+    assert selection.inputs["name"] == f"ohmycoins-{stack}-file-systems" and fs.urn in selection.dependencies
     (statement,) = json.loads(plan.one("aws:efs/fileSystemPolicy:FileSystemPolicy").inputs["policy"])["Statement"]
     assert {k: v for k, v in statement.items() if k != "Resource"} == {
         "Sid": "DenyUnencryptedTransport",
