@@ -79,7 +79,8 @@ def test_the_readme_states_each_stacks_monthly_total(staging_plan, paused_plan, 
     header = next(line for line in lines if line.startswith("| component | staging running |"))
     row = next(line for line in lines if line.startswith("| **total / month** |"))
     totals = {
-        column.strip(): float(cell.strip(" *~").replace(",", "")) for column, cell in zip(header.split("|")[2:6], row.split("|")[2:6])
+        column.strip(): float(cell.strip(" *~").replace(",", ""))
+        for column, cell in zip(header.split("|")[2:6], row.split("|")[2:6], strict=True)
     }
     assert list(totals) == ["staging running", "staging paused", "production running", "production paused"]
     staging, paused, production = cost_report(staging_plan), cost_report(paused_plan), cost_report(production_plan)
