@@ -6,7 +6,7 @@ import importlib
 import inspect
 from functools import cache
 
-# Resources that take tags but get no Name yet (scaling targets, EKS add-ons, a few cross-group
+# Resources that take tags but get no Name yet (scaling targets, EKS add-ons, the EFS access
 # rules): listed so that any new one fails here instead of slipping through.
 WITHOUT_NAME = {
     "agents-scaling-target",
@@ -14,10 +14,6 @@ WITHOUT_NAME = {
     "frontend-scaling-target",
     "agents-agent-artifacts-app-to-nfs",
     "eks-efs-agent-artifacts-app-to-nfs",
-    "eks-alb-to-pods-80",
-    "eks-alb-to-pods-8000",
-    "eks-from-alb-80",
-    "eks-from-alb-8000",
     "eks-addons-aws-ebs-csi-driver",
     "eks-addons-aws-efs-csi-driver",
     "eks-addons-coredns",

@@ -7,6 +7,7 @@ session), and the effect of each setting read from it, literally.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -23,7 +24,11 @@ def changed_settings() -> dict:
     config = stack_config("staging")
     config["ohmycoins:general"].update(namePrefix="omc-qa", extraTags={"Team": "platform"})
     config["ohmycoins:network"].update(
-        vpcCidr="10.20.0.0/16", natStrategy="per-az", flowLogRetentionDays=30, interfaceEndpoints=["logs", "sts"]
+        vpcCidr="10.20.0.0/16",
+        natStrategy="per-az",
+        natInstanceType="t4g.micro",
+        flowLogRetentionDays=30,
+        interfaceEndpoints=["logs", "sts"],
     )
     config["ohmycoins:kms"].update(deletionWindowDays=10)
     config["ohmycoins:secrets"].update(recoveryWindowDays=14)
@@ -54,14 +59,17 @@ def changed_settings() -> dict:
         snapshotRetentionDays=3,
         snapshotWindow="14:00-15:00",
         maintenanceWindow="sun:02:00-sun:03:00",
-        finalSnapshot=True,
         logRetentionDays=30,
         authTokenLength=96,
         applyImmediately=False,
     )
     config["ohmycoins:alerts"].update(emails=["a@example.com", "b@example.com", "c@example.com"])
     config["ohmycoins:ci"].update(deployBranch="release", stateBucket="omc-state", secretsProviderKeyAlias="alias/omc-secrets")
+    config["ohmycoins:ciRunner"].update(computeType="BUILD_GENERAL1_SMALL", logRetentionDays=30)
     config["ohmycoins:edge"].update(wafRateLimit=500, wafLogRetentionDays=90, accessLogExpiryDays=60)
+    config["ohmycoins:buckets"].update(accessLogExpiryDays=90)
+    config["ohmycoins:email"].update(smtpHost="smtp.example.com", smtpPort=465, smtpTls=False, smtpSsl=True, fromAddress="ops@example.com")
+    config["ohmycoins:budget"].update(monthlyLimitUsd=250, actualThresholdsPercent=[50, 90], forecastThresholdsPercent=[120])
     config["ohmycoins:apps"].update(
         imageTag="v2.0.0",
         imageTags={"frontend": "v3.1.0"},
@@ -76,7 +84,15 @@ def changed_settings() -> dict:
     config["ohmycoins:eks"].update(
         endpointPublicAccess=False, publicAccessCidrs=[], logRetentionDays=60, controllerReplicas=3, deployRoleName="omc-qa-ci-deploy"
     )
-    config["ohmycoins:eks"]["nodeGroups"]["apps"].update(diskSizeGib=80, capacityType="SPOT")
+    # Staging has no apps group (its apps run on ECS): the changed stack adds one, on Spot, with bigger disks.
+    config["ohmycoins:eks"]["nodeGroups"]["apps"] = {
+        "instanceTypes": ["t4g.large"],
+        "minSize": 1,
+        "desiredSize": 1,
+        "maxSize": 3,
+        "diskSizeGib": 80,
+        "capacityType": "SPOT",
+    }
     config["ohmycoins:alarms"] = {
         "database": {"cpuPercent": 70, "freeStorageGib": 5, "connections": 50, "freeableMemoryMib": 128},
         "cache": {"engineCpuPercent": 60, "memoryPercent": 70, "evictions": 500},
@@ -125,7 +141,10 @@ def test_network(changed):
         "private-data": ["10.20.128.0/21", "10.20.136.0/21"],
         "public": ["10.20.160.0/21", "10.20.168.0/21"],
     }
-    assert len(changed.all("aws:ec2/natGateway:NatGateway")) == 2
+    # One NAT instance per zone, of the size asked for (natType stays `instance`).
+    assert sorted(i.name for i in changed.all("aws:ec2/instance:Instance")) == ["network-nat-instances-a", "network-nat-instances-b"]
+    assert changed.named("network-nat-instances-template").inputs["instanceType"] == "t4g.micro"
+    assert changed.all("aws:ec2/natGateway:NatGateway") == []
     assert changed.named("network-flow-logs").inputs["retentionInDays"] == 30
     assert sorted(e.inputs["serviceName"] for e in changed.all("aws:ec2/vpcEndpoint:VpcEndpoint")) == [
         "com.amazonaws.ap-southeast-2.logs",
@@ -174,6 +193,8 @@ DATABASE = {
 def test_cache(changed):
     group = changed.named("cache-redis").inputs
     assert {key: group.get(key) for key in CACHE} == CACHE
+    # Always a final snapshot, named from the prefix and a token unique to each running period.
+    assert re.fullmatch(r"omc-qa-redis-final-[0-9a-f]{8}", group["finalSnapshotIdentifier"])
     assert changed.named("cache-auth-token").inputs["length"] == 96
     assert changed.named("cache-slow-log").inputs["retentionInDays"] == 30
     alarms = {a.inputs["name"] for a in changed.all(ALARM)}
@@ -188,7 +209,6 @@ CACHE = {
     "snapshotRetentionLimit": 3,
     "snapshotWindow": "14:00-15:00",
     "maintenanceWindow": "sun:02:00-sun:03:00",
-    "finalSnapshotIdentifier": "omc-qa-redis-final",
     "applyImmediately": False,
 }
 
@@ -214,6 +234,40 @@ def test_ci(changed):
     assert statements["SecretsProviderKey"]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/omc-secrets"}}
 
 
+def test_ci_runner(changed):
+    assert changed.named("ci-runner-project").inputs["environment"]["computeType"] == "BUILD_GENERAL1_SMALL"
+    assert changed.named("ci-runner-logs").inputs["retentionInDays"] == 30
+
+
+def test_buckets(changed):
+    (rule,) = changed.named("s3-access-logs-store-lifecycle").inputs["rules"]
+    assert rule["expiration"] == {"days": 90}
+
+
+def test_email(changed):
+    environment = {e["name"]: e["value"] for e in _container(changed, "backend")["environment"]}
+    assert {key: environment[key] for key in EMAIL} == EMAIL
+
+
+EMAIL = {
+    "SMTP_HOST": "smtp.example.com",
+    "SMTP_PORT": "465",
+    "SMTP_TLS": "false",
+    "SMTP_SSL": "true",
+    "EMAILS_FROM_EMAIL": "ops@example.com",
+}
+
+
+def test_budget(changed):
+    budget = changed.named("budget-monthly").inputs
+    assert budget["limitAmount"] == "250.00"
+    assert [(n["notificationType"], n["threshold"]) for n in budget["notifications"]] == [
+        ("ACTUAL", 50),
+        ("ACTUAL", 90),
+        ("FORECASTED", 120),
+    ]
+
+
 def test_edge(changed):
     rules = {r["name"]: r for r in changed.one("aws:wafv2/webAcl:WebAcl").inputs["rules"]}
     assert rules["rate-limit-per-ip"]["statement"]["rateBasedStatement"]["limit"] == 500
@@ -225,7 +279,9 @@ def test_apps(changed):
     assert _container(changed, "backend")["image"].endswith("/omc-qa-backend:v2.0.0")
     assert _container(changed, "frontend")["image"].endswith("/omc-qa-frontend:v3.1.0")
     environment = {e["name"]: e["value"] for e in _container(changed, "backend")["environment"]}
-    assert environment["BACKEND_CORS_ORIGINS"] == "https://dashboard.staging.ohmycoins.com,https://admin.example.com"
+    assert environment["BACKEND_CORS_ORIGINS"] == (
+        "https://dashboard.staging.ohmycoins.com,https://staging.ohmycoins.com,https://admin.example.com"
+    )
     for policy in changed.all("aws:ecr/lifecyclePolicy:LifecyclePolicy"):
         assert json.loads(policy.inputs["policy"])["rules"][-1]["selection"]["countNumber"] == 5
     assert changed.named("backend-logs").inputs["retentionInDays"] == 14
@@ -292,7 +348,10 @@ def test_monitoring(changed):
 
 
 def test_runners(changed):
-    (scale_set,) = [r for r in changed.all(RELEASE) if r.inputs["chart"].endswith("/gha-runner-scale-set")]
-    values = scale_set.inputs["values"]
+    values = changed.named("runners-ohmycoins-staging").inputs["values"]
     assert values["maxRunners"] == 7
-    assert [c["name"] for c in values["template"]["spec"]["containers"]] == ["runner"]
+    # No Docker daemon: the runner alone, without the dind sidecar (an init container that keeps running).
+    spec = values["template"]["spec"]
+    assert [c["name"] for c in spec["containers"]] == ["runner"]
+    assert "initContainers" not in spec
+    assert "dind" in [c["name"] for c in changed.named("runners-ohmycoins-test").inputs["values"]["template"]["spec"]["initContainers"]]

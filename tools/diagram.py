@@ -62,6 +62,14 @@ MINOR_TYPES = frozenset(
         "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
         "aws:eks/podIdentityAssociation:PodIdentityAssociation",
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+        "aws:rds/instanceDesiredState:InstanceDesiredState",
+        "aws:secretsmanager/secretRotation:SecretRotation",
+        "aws:ssm/parameter:Parameter",
+        "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+        "aws:costexplorer/costAllocationTag:CostAllocationTag",
+        "aws:codebuild/webhook:Webhook",
+        "aws:ec2/eipAssociation:EipAssociation",
+        "aws:ec2/networkInterface:NetworkInterface",
     }
 )
 MINOR_PREFIXES = ("aws:s3/bucket", "random:", "tls:", "pulumi:providers:", "kubernetes:")
@@ -141,10 +149,19 @@ LABELS = {
     "aws:efs/accessPoint:AccessPoint": "EFS access points",
     "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": "Cloud Map namespace",
     "aws:servicediscovery/service:Service": "Cloud Map services",
+    "aws:sfn/stateMachine:StateMachine": "Step Functions",
+    "aws:sqs/queue:Queue": "SQS queue",
+    "aws:wafv2/ipSet:IpSet": "WAF IP set",
+    "aws:backup/vault:Vault": "backup vaults",
+    "aws:backup/plan:Plan": "backup plan",
+    "aws:backup/selection:Selection": "backup selections",
+    "aws:budgets/budget:Budget": "cost budget",
+    "aws:codebuild/project:Project": "CodeBuild project",
+    "aws:ec2/instance:Instance": "EC2 instance",
 }
 
 # Types drawn one node per resource (named) while there are at most this many of them.
-INDIVIDUAL_TYPES = {"aws:eks/nodeGroup:NodeGroup": 4}
+INDIVIDUAL_TYPES = {"aws:eks/nodeGroup:NodeGroup": 4, "aws:ec2/instance:Instance": 4}
 # Supporting types still shown beside main ones: what a reader looks for in the picture.
 KEEP_WITH_MAIN = frozenset({"aws:secretsmanager/secret:Secret", "aws:acm/certificate:Certificate"})
 
@@ -156,32 +173,37 @@ COLUMNS = [
 ]
 OPS_COLUMN = len(COLUMNS) + 1
 
-# (from type, to type, label, dashed, which pairs): True joins nodes of the same component only,
-# a word joins nodes whose names both contain it. INTERNET is the outside world.
+# (from type, to type, label, dashed, which pairs). Pairs: ANY; SAME, nodes of one component;
+# USES, the target's resources depend on one of the source's (the key a database names, not
+# every key); BESIDE + a type, sources whose component also holds that type (the collectors'
+# schedules beside the services, not a schedule that stops the database); a word, nodes whose
+# component or label contain (each node but INTERNET). INTERNET is the outside world.
+ANY, SAME, USES, BESIDE = "any", "same", "uses", "beside "
 FLOWS = [
-    (INTERNET, "aws:route53/record:Record", "DNS", False, False),
-    (INTERNET, "aws:wafv2/webAcl:WebAcl", "HTTPS", False, False),
-    ("aws:wafv2/webAcl:WebAcl", "aws:lb/loadBalancer:LoadBalancer", "filtered", False, False),
-    ("aws:lb/loadBalancer:LoadBalancer", "aws:ecs/service:Service", "HTTP", False, False),
-    ("aws:lb/loadBalancer:LoadBalancer", "kubernetes:apps/v1:Deployment", "HTTP", False, False),
-    ("aws:lb/loadBalancer:LoadBalancer", "aws:s3/bucket:Bucket", "access logs", True, True),
-    ("aws:ecs/service:Service", "aws:rds/instance:Instance", "5432 TLS", False, False),
-    ("aws:ecs/service:Service", "aws:elasticache/replicationGroup:ReplicationGroup", "6379 TLS", False, False),
-    ("aws:ecs/service:Service", "aws:efs/fileSystem:FileSystem", "NFS", False, False),
-    ("aws:scheduler/schedule:Schedule", "aws:rds/instance:Instance", "5432 TLS", False, False),
-    ("kubernetes:apps/v1:Deployment", "aws:rds/instance:Instance", "5432 TLS", False, False),
-    ("kubernetes:apps/v1:Deployment", "aws:elasticache/replicationGroup:ReplicationGroup", "6379 TLS", False, False),
-    ("eks:index:Cluster", "aws:eks/nodeGroup:NodeGroup", "schedules", False, False),
-    ("aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "schedules", False, False),
-    ("kubernetes:helm.sh/v3:Release", "eks:index:Cluster", "runs on", True, False),
+    (INTERNET, "aws:route53/record:Record", "DNS", False, ANY),
+    (INTERNET, "aws:wafv2/webAcl:WebAcl", "HTTPS", False, ANY),
+    ("aws:wafv2/webAcl:WebAcl", "aws:lb/loadBalancer:LoadBalancer", "filtered", False, ANY),
+    ("aws:lb/loadBalancer:LoadBalancer", "aws:ecs/service:Service", "HTTP", False, ANY),
+    ("aws:lb/loadBalancer:LoadBalancer", "kubernetes:apps/v1:Deployment", "HTTP", False, ANY),
+    ("aws:lb/loadBalancer:LoadBalancer", "aws:s3/bucket:Bucket", "access logs", True, SAME),
+    ("aws:ecs/service:Service", "aws:rds/instance:Instance", "5432 TLS", False, ANY),
+    ("aws:ecs/service:Service", "aws:elasticache/replicationGroup:ReplicationGroup", "6379 TLS", False, ANY),
+    ("aws:ecs/service:Service", "aws:efs/fileSystem:FileSystem", "NFS", False, ANY),
+    ("aws:scheduler/schedule:Schedule", "aws:rds/instance:Instance", "5432 TLS", False, BESIDE + "aws:ecs/service:Service"),
+    ("kubernetes:apps/v1:Deployment", "aws:rds/instance:Instance", "5432 TLS", False, ANY),
+    ("kubernetes:apps/v1:Deployment", "aws:elasticache/replicationGroup:ReplicationGroup", "6379 TLS", False, ANY),
+    ("eks:index:Cluster", "aws:eks/nodeGroup:NodeGroup", "schedules", False, ANY),
+    ("aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "schedules", False, ANY),
+    ("kubernetes:helm.sh/v3:Release", "eks:index:Cluster", "runs on", True, ANY),
     ("kubernetes:helm.sh/v3:Release", "aws:eks/nodeGroup:NodeGroup", "runner pods", True, "runner"),
-    ("aws:ec2/natGateway:NatGateway", INTERNET, "egress", True, False),
-    ("aws:kms/key:Key", "aws:rds/instance:Instance", "encrypts", True, False),
-    ("aws:kms/key:Key", "aws:elasticache/replicationGroup:ReplicationGroup", "encrypts", True, False),
-    ("aws:kms/key:Key", "aws:secretsmanager/secret:Secret", "encrypts", True, True),
-    ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic", "alarms", False, False),
-    ("aws:cloudwatch/eventRule:EventRule", "aws:sns/topic:Topic", "findings", False, False),
-    ("aws:guardduty/detector:Detector", "aws:cloudwatch/eventRule:EventRule", "findings", False, True),
+    ("aws:ec2/natGateway:NatGateway", INTERNET, "egress", True, ANY),
+    ("aws:ec2/instance:Instance", INTERNET, "egress", True, "nat"),
+    ("aws:kms/key:Key", "aws:rds/instance:Instance", "encrypts", True, USES),
+    ("aws:kms/key:Key", "aws:elasticache/replicationGroup:ReplicationGroup", "encrypts", True, USES),
+    ("aws:kms/key:Key", "aws:secretsmanager/secret:Secret", "encrypts", True, SAME),
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic", "alarms", False, ANY),
+    ("aws:cloudwatch/eventRule:EventRule", "aws:sns/topic:Topic", "findings", False, ANY),
+    ("aws:guardduty/detector:Detector", "aws:cloudwatch/eventRule:EventRule", "findings", False, SAME),
 ]
 
 
@@ -311,17 +333,28 @@ def build(plan: Plan) -> Diagram:
     ordered = sorted(groups.values(), key=lambda g: (g.column, -len(g.nodes), g.id))
     nodes = [n for g in ordered for n in g.nodes]
     edges = []
-    for source_type, target_type, label, dashed, same_group in FLOWS:
+    for source_type, target_type, label, dashed, pairs in FLOWS:
         sources = [INTERNET] if source_type == INTERNET else [n for n in nodes if n.type == source_type]
         targets = [INTERNET] if target_type == INTERNET else [n for n in nodes if n.type == target_type]
         for s in sources:
             for t in targets:
-                if same_group is True and (s == INTERNET or t == INTERNET or s.group != t.group):
-                    continue
-                if isinstance(same_group, str) and not all(n != INTERNET and same_group in n.group + n.label for n in (s, t)):
-                    continue
-                edges.append(Edge(s if s == INTERNET else s.id, t if t == INTERNET else t.id, label, dashed))
+                if pairs == ANY or _paired(s, t, pairs, nodes):
+                    edges.append(Edge(s if s == INTERNET else s.id, t if t == INTERNET else t.id, label, dashed))
     return Diagram(plan.stack, ordered, _dedupe(edges))
+
+
+def _paired(source: Node | str, target: Node | str, pairs: str, nodes: list[Node]) -> bool:
+    ends = [n for n in (source, target) if n != INTERNET]
+    if pairs in (SAME, USES) and len(ends) < 2:
+        return False
+    if pairs == SAME:
+        return source.group == target.group
+    if pairs == USES:
+        urns = {r.urn for r in source.resources}
+        return any(urns.intersection(r.dependencies) for r in target.resources)
+    if pairs.startswith(BESIDE):
+        return source != INTERNET and any(n.group == source.group and n.type == pairs.removeprefix(BESIDE) for n in nodes)
+    return all(pairs in n.group + n.label for n in ends)
 
 
 def _dedupe(edges: list[Edge]) -> list[Edge]:

@@ -131,6 +131,7 @@ class DeployRunner(pulumi.ComponentResource):
             from_port=443,
             to_port=443,
             description="HTTPS to GitHub, package registries, AWS APIs and the EKS private endpoint",
+            tags={"Name": f"{project_name}-https-out"},
             opts=child,
         )
 

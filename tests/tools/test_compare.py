@@ -56,8 +56,10 @@ def test_the_real_stacks_differ_in_zones_counts_and_sizes(staging_plan, producti
     assert lines[3] == (
         "  availability zones: 2 (ap-southeast-2a, ap-southeast-2b) -> 3 (ap-southeast-2a, ap-southeast-2b, ap-southeast-2c)"
     )
-    assert "  count  aws:ec2/natGateway:NatGateway: 1 -> 3" in lines
-    assert "      instanceClass: db.t3.micro -> db.t3.small" in lines
+    # Staging leaves through one NAT instance, production through a NAT gateway per zone.
+    assert "  count  aws:ec2/instance:Instance: 1 -> 0" in lines
+    assert "  count  aws:ec2/natGateway:NatGateway: 0 -> 3" in lines
+    assert "      instanceClass: db.t4g.micro -> db.t3.small" in lines
     assert "  only in production: aws:guardduty/detector:Detector audit-guardduty" in lines
     # Values that differ only by the stack's name are not differences.
     assert not [line for line in lines if ": ohmycoins-staging" in line or "-> ohmycoins-production" in line]

@@ -73,13 +73,20 @@ def test_every_free_reason_is_a_sentence():
         assert isinstance(reason, str) and len(reason) > 8, type_
 
 
-def test_the_readme_states_each_stacks_monthly_total(staging_plan, production_plan):
-    """The README's cost table ("At the time of writing") stays true to the dollar."""
-    row = next(line for line in (PROJECT_DIR / "README.md").read_text().splitlines() if line.startswith("| **total / month** |"))
-    staging_total, production_total = (float(cell.strip(" *~").replace(",", "")) for cell in row.split("|")[2:4])
-    staging, production = cost_report(staging_plan), cost_report(production_plan)
-    assert staging.total == pytest.approx(staging_total, abs=1)
-    assert production.total == pytest.approx(production_total, abs=1)
+def test_the_readme_states_each_stacks_monthly_total(staging_plan, paused_plan, production_plan):
+    """The README's cost table ("At the time of writing") stays true to the dollar, running and paused."""
+    lines = (PROJECT_DIR / "README.md").read_text().splitlines()
+    header = next(line for line in lines if line.startswith("| component | staging running |"))
+    row = next(line for line in lines if line.startswith("| **total / month** |"))
+    totals = {
+        column.strip(): float(cell.strip(" *~").replace(",", ""))
+        for column, cell in zip(header.split("|")[2:6], row.split("|")[2:6], strict=True)
+    }
+    assert list(totals) == ["staging running", "staging paused", "production running", "production paused"]
+    staging, paused, production = cost_report(staging_plan), cost_report(paused_plan), cost_report(production_plan)
+    assert staging.total == pytest.approx(totals["staging running"], abs=1)
+    assert paused.total == pytest.approx(totals["staging paused"], abs=1)
+    assert production.total == pytest.approx(totals["production running"], abs=1)
     assert sum(staging.by_component().values()) == pytest.approx(staging.total)
 
 

@@ -11,55 +11,70 @@ import pytest
 from tools.cost import PriceBook, cost_lines, runs_per_month
 from tools.plan_model import Plan, PlannedResource
 
+
+def _usd(prices: dict) -> dict:
+    """Each test figure as a price line of tools/prices, `{usd, source, read, checked}`; tables keep their variants."""
+    return {key: _line(value) if not isinstance(value, dict) or "fraction" in value else _usd(value) for key, value in prices.items()}
+
+
+def _line(value: float | dict) -> dict:
+    figure = value if isinstance(value, dict) else {"usd": value}
+    return figure | {"source": "test-book", "read": "2026-01-01", "checked": True}
+
+
 BOOK = PriceBook(
-    prices={
-        "vpc": {
-            "nat_gateway_hour": 2.0,
-            "nat_gateway_gb_processed": 3.0,
-            "public_ipv4_hour": 5.0,
-            "interface_endpoint_az_hour": 7.0,
-            "interface_endpoint_gb": 11.0,
-        },
-        "data_transfer": {"internet_out_gb": 13.0},
-        "elb": {"alb_hour": 17.0, "alb_lcu_hour": 19.0, "nlb_hour": 23.0, "nlb_lcu_hour": 29.0},
-        "ec2": {"instance_hour": {"t3.large": 31.0, "t3.medium": 37.0}},
-        "ebs": {"gp3_gb_month": 41.0, "gp2_gb_month": 43.0},
-        "eks": {"cluster_hour": 47.0},
-        "fargate": {
-            "x86_vcpu_hour": 100.0,
-            "x86_gb_hour": 10.0,
-            "arm_vcpu_hour": 80.0,
-            "arm_gb_hour": 8.0,
-            "spot_vcpu_hour": 30.0,
-            "spot_gb_hour": 3.0,
-        },
-        "rds": {"instance_hour": {"db.t3.small": 53.0}, "gp3_gb_month": 59.0},
-        "elasticache": {"node_hour": {"cache.t3.small": 61.0}, "valkey_discount": 0.25},
-        "cloudwatch": {
-            "logs_ingest_gb": 67.0,
-            "logs_storage_gb_month": 71.0,
-            "alarm_month": 73.0,
-            "high_resolution_alarm_month": 79.0,
-            "composite_alarm_month": 83.0,
-            "dashboard_month": 89.0,
-        },
-        "kms": {"key_month": 97.0, "requests_10k": 101.0},
-        "secretsmanager": {"secret_month": 103.0, "api_calls_10k": 107.0},
-        "waf": {"web_acl_month": 109.0, "rule_month": 113.0, "requests_million": 127.0},
-        "route53": {"hosted_zone_month": 131.0, "standard_queries_million": 137.0, "health_check_month": 139.0},
-        "cloudmap": {"registered_instance_month": 149.0},
-        "guardduty": {
-            "cloudtrail_events_million": 151.0,
-            "vpc_dns_logs_gb": 157.0,
-            "s3_data_events_million": 163.0,
-            "eks_audit_events_million": 167.0,
-            "runtime_vcpu_month": 173.0,
-        },
-        "config": {"configuration_item": 179.0, "rule_evaluation": 181.0},
-        "s3": {"standard_gb_month": 191.0, "put_requests_1k": 193.0},
-        "ecr": {"storage_gb_month": 197.0},
-        "efs": {"standard_gb_month": 199.0, "elastic_throughput_gb": 211.0},
-    },
+    prices=_usd(
+        {
+            "vpc": {
+                "nat_gateway_hour": 2.0,
+                "nat_gateway_gb_processed": 3.0,
+                "public_ipv4_hour": 5.0,
+                "interface_endpoint_az_hour": 7.0,
+                "interface_endpoint_gb": 11.0,
+            },
+            "data_transfer": {"internet_out_gb": 13.0},
+            "elb": {"alb_hour": 17.0, "alb_lcu_hour": 19.0, "nlb_hour": 23.0, "nlb_lcu_hour": 29.0},
+            "ec2": {"instance_hour": {"t3.large": 31.0, "t3.medium": 37.0}},
+            "ebs": {"gp3_gb_month": 41.0, "gp2_gb_month": 43.0},
+            "eks": {"cluster_hour": 47.0},
+            "fargate": {
+                "x86_vcpu_hour": 100.0,
+                "x86_gb_hour": 10.0,
+                "arm_vcpu_hour": 80.0,
+                "arm_gb_hour": 8.0,
+                "spot_vcpu_hour": 30.0,
+                "spot_gb_hour": 3.0,
+            },
+            "rds": {"instance_hour": {"db.t3.small": 53.0}, "gp3_gb_month": 59.0},
+            "elasticache": {"node_hour": {"cache.t3.small": 61.0}, "valkey_discount": {"fraction": 0.25}},
+            "cloudwatch": {
+                "logs_ingest_gb": 67.0,
+                "logs_storage_gb_month": 71.0,
+                "alarm_month": 73.0,
+                "high_resolution_alarm_month": 79.0,
+                "composite_alarm_month": 83.0,
+                "dashboard_month": 89.0,
+            },
+            "kms": {"key_month": 97.0, "requests_10k": 101.0},
+            "secretsmanager": {"secret_month": 103.0, "api_calls_10k": 107.0},
+            "waf": {"web_acl_month": 109.0, "rule_month": 113.0, "requests_million": 127.0},
+            "route53": {"hosted_zone_month": 131.0, "standard_queries_million": 137.0, "health_check_month": 139.0},
+            "cloudmap": {"registered_instance_month": 149.0},
+            "guardduty": {
+                "cloudtrail_events_million": 151.0,
+                "vpc_dns_logs_gb": 157.0,
+                "s3_data_events_million": 163.0,
+                "eks_audit_events_million": 167.0,
+                "runtime_vcpu_month": 173.0,
+            },
+            "config": {"configuration_item": 179.0, "rule_evaluation": 181.0},
+            "s3": {"standard_gb_month": 191.0, "put_requests_1k": 193.0},
+            "ecr": {"storage_gb_month": 197.0},
+            "efs": {"standard_gb_month": 199.0, "elastic_throughput_gb": 211.0},
+            "codebuild": {"build_minute": {"BUILD_GENERAL1_MEDIUM": 223.0}},
+            "budgets": {"budget_day": 227.0},
+        }
+    ),
     usage={
         "hours_per_month": 10,
         "nat_gb_per_gateway": 100,
@@ -90,6 +105,9 @@ BOOK = PriceBook(
         "ecr_gb_per_repository": 3,
         "efs_gb": 4,
         "efs_transfer_gb": 5,
+        "cloudmap_instances_per_service": 2,
+        "ci_runner_build_minutes": 50,
+        "ci_runner_nat_gb": 6,
     },
     free={},
 )
@@ -273,7 +291,7 @@ def test_dns_zones_checks_and_service_discovery():
     assert priced(resource("aws:route53/zone:Zone")) == {"hosted zone": 131, "5 M queries": 137 * 5}
     assert priced(resource("aws:route53/healthCheck:HealthCheck")) == {"health check": 139}
     assert priced(resource("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")) == {"private hosted zone": 131}
-    assert priced(resource("aws:servicediscovery/service:Service")) == {"1 registered instance": 149}
+    assert priced(resource("aws:servicediscovery/service:Service")) == {"2 registered instance(s)": 149 * 2}
 
 
 def test_guardduty_per_volume():
@@ -315,3 +333,26 @@ def test_kubernetes_services_cost_only_as_load_balancers():
 
 def test_a_resource_costs_the_sum_of_its_lines():
     assert total(resource("aws:ec2/natGateway:NatGateway")) == 2 * 10 + 3 * 100
+
+
+def test_ec2_instance_hours_and_root_volume_from_its_launch_template():
+    assert priced(resource("aws:ec2/instance:Instance", "nat", instanceType="t3.large")) == {
+        "t3.large 10 h": 31 * 10,
+        "8 GB gp3 root volume": 41 * 8,
+    }
+    template = resource(
+        "aws:ec2/launchTemplate:LaunchTemplate", "nat-template", instanceType="t3.medium", blockDeviceMappings=[{"ebs": {"volumeSize": 30}}]
+    )
+    instance = resource("aws:ec2/instance:Instance", "nat", dependencies=(template.urn,))
+    assert priced(instance, template) == {"t3.medium 10 h": 37 * 10, "30 GB gp3 root volume": 41 * 30}
+
+
+def test_codebuild_minutes_and_downloads_through_nat_from_private_subnets():
+    outside = resource("aws:codebuild/project:Project", environment={"computeType": "BUILD_GENERAL1_MEDIUM"})
+    assert priced(outside) == {"50 build minutes BUILD_GENERAL1_MEDIUM": 223 * 50}
+    inside = resource("aws:codebuild/project:Project", environment={"computeType": "BUILD_GENERAL1_MEDIUM"}, vpcConfig={"subnets": ["s"]})
+    assert priced(inside) == {"50 build minutes BUILD_GENERAL1_MEDIUM": 223 * 50, "6 GB downloads through NAT": 3 * 6}
+
+
+def test_budget_per_day():
+    assert priced(resource("aws:budgets/budget:Budget")) == {"0.4 budget days": pytest.approx(227 * 10 / 24)}

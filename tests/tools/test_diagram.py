@@ -90,6 +90,14 @@ def test_nodes_say_what_they_are_and_summarise_their_resources(production_plan):
         "node group: runners",
         "Helm",
         "IAM roles",
+        "WAF IP set",
+        "SQS queue",
+        "Step Functions",
+        "backup plan",
+        "backup selections",
+        "backup vaults",
+        "cost budget",
+        "CodeBuild project",
     } == labels
     mermaid = to_mermaid(diagram)
     for line in (
@@ -144,7 +152,30 @@ def test_the_flows_and_columns_of_production(production_plan):
         "alarms": 4,
         "alerts": 4,
         "audit": 4,
+        "backups": 4,
+        "boundary": 4,
+        "budget": 4,
         "ci": 4,
+        "ci-runner": 4,
+        "restore-drill": 4,
+        "s3-access-logs": 4,
     }
     # Every edge is drawn, as an arrow.
-    assert to_svg(diagram).count('marker-end="url(#arrow)"') == len(diagram.edges) == 25
+    assert to_svg(diagram).count('marker-end="url(#arrow)"') == len(diagram.edges) == 27
+
+
+def test_keys_and_schedules_join_only_what_they_serve(production_plan, staging_plan):
+    """The data key encrypts the database and cache (not the audit or backup keys); only the collectors'
+    schedules reach the database (not the schedule that stops it, nor the restore drill's)."""
+    production = {(e.source, e.target, e.label) for e in build(production_plan).edges}
+    assert {(s, t) for s, t, label in production if label == "encrypts"} == {
+        ("kms_aws_kms_key_Key", "database_aws_rds_instance_Instance"),
+        ("kms_aws_kms_key_Key", "cache_aws_elasticache_replicationGroup_ReplicationGroup"),
+    }
+    assert {s for s, t, label in production if t == "database_aws_rds_instance_Instance" and label == "5432 TLS"} == {
+        "ecs_aws_ecs_service_Service",
+        "ecs_aws_scheduler_schedule_Schedule",
+    }
+    # Staging leaves through its NAT instance.
+    staging = {(e.source, e.target, e.label) for e in build(staging_plan).edges}
+    assert {(s, label) for s, t, label in staging if t == INTERNET} == {("network_network_nat_instances_a", "egress")}

@@ -14,7 +14,7 @@ CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
 STACK_URN = "urn:pulumi:staging::ohmycoins::"
 
 
-def resource(type_: str, name: str, parent_type: str = "ohmycoins:data:Database", **inputs) -> PlannedResource:
+def resource(type_: str, name: str, /, parent_type: str = "ohmycoins:data:Database", **inputs) -> PlannedResource:
     parent = f"{STACK_URN}{parent_type}::database"
     return PlannedResource(urn=f"{STACK_URN}{parent_type}${type_}::{name}", type=type_, name=name, parent=parent, inputs=inputs)
 
@@ -131,6 +131,8 @@ STATEFUL = [
     ("aws:kms/key:Key", "KMS key"),
     ("aws:secretsmanager/secret:Secret", "secret"),
     ("kubernetes:core/v1:PersistentVolumeClaim", "persistent volume"),
+    ("aws:backup/vault:Vault", "backup vault"),
+    ("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "backup vault lock"),
 ]
 
 
@@ -203,7 +205,13 @@ REPLACING = {
         ],
     ),
     "aws:efs/fileSystem:FileSystem": ("file system", ["creationToken", "encrypted", "kmsKeyId", "performanceMode", "availabilityZoneName"]),
+    "aws:backup/vault:Vault": ("backup vault", ["name", "kmsKeyArn"]),
 }
+# Inputs that replace the resource with one restored from a backup.
+RESTORING = {"snapshotIdentifier", "restoreToPointInTime", "snapshotName", "snapshotArns"}
+# What becomes of a replaced database or cache that names no final snapshot (the other types: nothing said).
+UNSNAPSHOTTED = "the replaced one is deleted WITHOUT a final snapshot: its data is lost"
+FATE = {RDS: [UNSNAPSHOTTED], CACHE: [UNSNAPSHOTTED]}
 OUTAGE = {
     "aws:rds/instance:Instance": ("database", ["dbSubnetGroupName", "instanceClass", "engineVersion", "port", "multiAz"]),
     "aws:elasticache/replicationGroup:ReplicationGroup": ("cache", ["nodeType", "engineVersion"]),
@@ -215,7 +223,8 @@ def test_every_replacing_input_is_flagged_as_a_replacement(type_, key):
     kind = REPLACING[type_][0]
     before = resource(type_, "thing", **{key: "old"})
     change = _one_change([before], [dataclasses.replace(before, inputs={key: "new"})])
-    assert change.warnings == [f"REPLACES the {kind}: {key} cannot change in place (data lost unless restored)"]
+    cause = f"restored from a backup ({key})" if key in RESTORING else "data lost unless restored"
+    assert change.warnings == [f"REPLACES the {kind}: {key} cannot change in place ({cause})", *FATE.get(type_, [])]
     protected = dataclasses.replace(before, protect=True)
     assert _one_change([protected], [dataclasses.replace(protected, inputs={key: "new"})]).warnings[-1] == (
         "protected: `pulumi up` refuses to delete or replace it"
@@ -231,6 +240,21 @@ def test_every_outage_input_is_flagged_as_an_in_place_outage(type_, key):
         assert change.warnings[0].startswith("REPLACES")
     else:
         assert change.warnings == [f"modifies the stateful {kind} in place, with an outage: {key}"]
+
+
+def test_a_replaced_cache_with_a_final_snapshot_is_kept_as_that_snapshot():
+    before = resource(CACHE, "redis", port=6379, finalSnapshotIdentifier="redis-final")
+    change = _one_change([before], [dataclasses.replace(before, inputs={**before.inputs, "port": 6380})])
+    assert change.warnings == [
+        "REPLACES the cache: port cannot change in place (data lost unless restored)",
+        "the replaced one is deleted after its final snapshot redis-final",
+    ]
+    kept = dataclasses.replace(before, retainOnDelete=True)
+    assert (
+        _one_change([kept], [dataclasses.replace(kept, inputs={"port": 6380})])
+        .warnings[1]
+        .startswith("the replaced one stays in AWS, untouched (retainOnDelete)")
+    )
 
 
 def test_transit_encryption_and_engine_of_the_cache_change_in_place():
@@ -253,7 +277,7 @@ def test_added_resources_list_their_inputs_but_not_their_tags_and_long_values_ar
     assert "| + | **logs** | `aws:cloudwatch/logGroup:LogGroup` | | |" in markdown
     details = markdown[markdown.index("<details>") :].splitlines()
     # GitHub renders the code block inside <details> only with the blank lines around it.
-    assert details[:4] == ["<details><summary>inputs of the added resources</summary>", "", "```", "+ logs"]
+    assert details[:4] == ["<details><summary>inputs of the added and imported resources</summary>", "", "```", "+ logs"]
     assert details[-4:] == ["```", "", "</details>", ""]
     assert "> [!WARNING]" not in markdown
 

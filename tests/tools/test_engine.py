@@ -147,7 +147,7 @@ def test_a_secret_kept_secret_is_planned_masked(tmp_path):
 
 
 def test_the_cli_stops_on_a_leak_with_its_own_exit_code(monkeypatch, capsys):
-    def leaking(*_):
+    def leaking(*_, **__):
         raise SecretLeak("secret values reached non-secret places: output token")
 
     monkeypatch.setattr(plan_cli, "run_stack", leaking)

@@ -11,7 +11,7 @@ from tools.policy_report import PolicyReport, evaluate
 @pytest.fixture
 def planned(monkeypatch, staging_plan):
     """The CLI, answered by the session's staging plan instead of planning again."""
-    monkeypatch.setattr(plan_cli, "run_stack", lambda stack, stack_file=None: staging_plan)
+    monkeypatch.setattr(plan_cli, "run_stack", lambda stack, stack_file=None, prior=None: staging_plan)
     return staging_plan
 
 
@@ -50,7 +50,7 @@ def test_a_mandatory_violation_fails_the_run(monkeypatch, production_plan, capsy
     database = production_plan.one("aws:rds/instance:Instance")
     broken = dataclasses.replace(database, inputs={**database.inputs, "storageEncrypted": False})
     plan = dataclasses.replace(production_plan, resources=[broken if r is database else r for r in production_plan.resources])
-    monkeypatch.setattr(plan_cli, "run_stack", lambda stack, stack_file=None: plan)
+    monkeypatch.setattr(plan_cli, "run_stack", lambda stack, stack_file=None, prior=None: plan)
     assert plan_cli.main(["production", "--policy"]) == 1
     assert "[mandatory] rds-storage-encrypted (AWS FSBP RDS.3) aws:rds/instance:Instance database-instance" in capsys.readouterr().out
 

@@ -78,6 +78,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
         self._name = name
         settings = args.settings
         name_of_cluster = cluster_name(args.name_prefix)
+        self._cluster_name = name_of_cluster
         account = pulumi.Output.from_input(args.account_id)
 
         # EKS writes to this group by name; creating it first sets retention and encryption.
@@ -276,6 +277,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 from_port=port,
                 to_port=port,
                 description=f"Pods on {port} from the load balancer",
+                tags={"Name": f"{self._cluster_name}-from-alb-{port}"},
                 opts=pulumi.ResourceOptions(parent=self),
             )
             aws.vpc.SecurityGroupEgressRule(
@@ -286,6 +288,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
                 from_port=port,
                 to_port=port,
                 description=f"Load balancer to EKS pods on {port}",
+                tags={"Name": f"{self._cluster_name}-alb-to-pods-{port}"},
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
@@ -299,6 +302,7 @@ class KubernetesPlatform(pulumi.ComponentResource):
             from_port=443,
             to_port=443,
             description=f"Kubernetes API (private endpoint) from {source}",
+            tags={"Name": f"{self._cluster_name}-api-from-{source}"},
             opts=pulumi.ResourceOptions(parent=self),
         )
 
