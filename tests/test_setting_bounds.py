@@ -135,9 +135,16 @@ def test_alarm_thresholds(group, key, value, accepted):
 
 @pytest.mark.parametrize(
     "override, accepted",
-    [({"desiredCount": 0}, True), ({"desiredCount": -1}, False), ({"minCount": -1}, False), ({"maxCount": 0}, False)],
+    [
+        ({"desiredCount": 0}, True),
+        ({"desiredCount": -1}, False),
+        ({"minCount": -1}, False),
+        ({"maxCount": 0}, False),
+        ({"cpu": 0}, False),
+        ({"memory": 0}, False),
+    ],
 )
-def test_workload_counts_are_not_negative(override, accepted):
+def test_workload_counts_are_not_negative_and_sizes_are_positive(override, accepted):
     settings = dict(STAGING["ohmycoins:apps"])
     settings["workloads"] = {"reddit": override} if "desiredCount" in override else {"agents": override}
     problems = problems_of("apps", settings)
@@ -148,3 +155,18 @@ def test_workload_counts_are_not_negative(override, accepted):
 def test_disabled_runners_need_no_groups():
     assert problems_of("runners", {"enabled": False}) == []
     assert problems_of("runners", {"enabled": True, "githubApp": STAGING["ohmycoins:runners"]["githubApp"]}) == ["groups"]
+
+
+@pytest.mark.parametrize(
+    "key, value, accepted",
+    [("instanceTypes", [], False), ("instanceTypes", ["m7g.large"], True), ("diskSizeGib", 19, False), ("diskSizeGib", 1000, True)],
+)
+def test_a_node_group_names_at_least_one_instance_type_and_a_real_disk(key, value, accepted):
+    settings = dict(STAGING["ohmycoins:eks"])
+    settings["nodeGroups"] = {**settings["nodeGroups"], "system": {**settings["nodeGroups"]["system"], key: value}}
+    assert problems_of("eks", settings) == ([] if accepted else [f"nodeGroups.system.{key}"])
+
+
+@pytest.mark.parametrize("length, accepted", [(256, True), (257, False)])
+def test_an_extra_tags_value_holds_at_most_256_characters(length, accepted):
+    assert problems_of("general", with_value("general", "extraTags", {"Team": "x" * length})) == ([] if accepted else ["extraTags"])

@@ -25,20 +25,24 @@ from tools import engine
 _run_stack = engine.run_stack
 
 
-def _plan_file(stack: str, stack_file: Path | None) -> Path:
+def _plan_file(stack: str, stack_file: Path | None, prior: engine.Plan | None) -> Path:
     path = stack_file or engine.PROJECT_DIR / f"Pulumi.{stack}.yaml"
-    key = hashlib.sha256(stack.encode() + b"\0" + path.read_bytes()).hexdigest()[:32]
+    # A plan that updates a prior one depends on that prior too (its ignored inputs are kept).
+    prior_bytes = pickle.dumps(prior) if prior is not None else b""
+    key = hashlib.sha256(stack.encode() + b"\0" + path.read_bytes() + b"\0" + prior_bytes).hexdigest()[:32]
     return Path(os.environ["MUTATION_PLANS_DIR"]) / f"{key}.pickle"
 
 
-def run_stack(stack: str, stack_file: Path | None = None, project_dir: Path = engine.PROJECT_DIR) -> engine.Plan:
+def run_stack(
+    stack: str, stack_file: Path | None = None, project_dir: Path = engine.PROJECT_DIR, prior: engine.Plan | None = None
+) -> engine.Plan:
     """engine.run_stack, answered from the recorded plans when replaying (the project's own program only)."""
     if project_dir != engine.PROJECT_DIR:
-        return _run_stack(stack, stack_file, project_dir)
-    recorded = _plan_file(stack, stack_file)
+        return _run_stack(stack, stack_file, project_dir, prior)
+    recorded = _plan_file(stack, stack_file, prior)
     if os.environ["MUTATION_PLANS"] == "replay" and recorded.exists():
         return pickle.loads(recorded.read_bytes())
-    plan = _run_stack(stack, stack_file, project_dir)
+    plan = _run_stack(stack, stack_file, project_dir, prior)
     if os.environ["MUTATION_PLANS"] == "record":
         recorded.write_bytes(pickle.dumps(plan))
     return plan

@@ -10,6 +10,7 @@ import pytest
 from components.compute.apps_settings import AppsSettings
 from components.compute.workloads import CATALOG, catalog_problems, kubernetes_resources, workload
 from tests.conftest import stack_config
+from tests.data.data_tier import EGRESS, all_rules_of, group_ids
 from tests.stack_edits import set_setting
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
@@ -112,7 +113,9 @@ def test_a_stack_without_mail_gets_no_smtp_variables_or_egress(plan_variant):
     plan = plan_variant("staging", no_mail)
     env, secrets = _container(plan, "backend")
     assert not {k for k in env if k.startswith(("SMTP_", "EMAILS_"))} and not {s for s in secrets if s.startswith("SMTP_")}
-    assert not [r for r in plan.all("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") if r.inputs.get("fromPort") == 587]
+    app_rules = all_rules_of(plan, EGRESS, group_ids(plan)["app"])
+    to_internet = [(r.inputs.get("fromPort"), r.inputs.get("toPort")) for r in app_rules if r.inputs.get("cidrIpv4") == "0.0.0.0/0"]
+    assert to_internet == [(443, 443)]
 
 
 def test_catalog_refuses_a_job_without_a_time_limit_or_one_that_overlaps_the_next_run():

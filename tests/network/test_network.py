@@ -148,6 +148,7 @@ def test_production_interface_endpoints_accept_https_from_the_vpc_only(productio
     ]
     assert all(e.inputs["privateDnsEnabled"] is True and len(e.inputs["subnetIds"]) == 3 for e in interface)
     sg = production_plan.named("network-endpoints-sg")
+    assert sg.inputs["name"] == "ohmycoins-production-endpoints"
     [rule] = sg.inputs["ingress"]
     assert (rule["protocol"], rule["fromPort"], rule["toPort"], rule["cidrBlocks"]) == ("tcp", 443, 443, ["10.0.0.0/16"])
     assert sg.inputs["egress"] == []

@@ -70,6 +70,18 @@ def test_success_and_every_failure_are_reported_to_the_alert_topic():
         assert graph[name]["Arguments"]["TopicArn"] == "arn:aws:sns:ap-southeast-2:111122223333:ohmycoins-test-alerts"
 
 
+def test_a_failed_cleanup_adds_the_instance_left_behind_to_the_failure_report():
+    cleanup = states()["CleanUp"]
+    # Gone already: the report keeps the original failure.
+    assert cleanup["Catch"][0] == {"ErrorEquals": ["Rds.DbInstanceNotFoundException"], "Next": "ReportFailure"}
+    assert cleanup["Catch"][1] == {
+        "ErrorEquals": ["States.ALL"],
+        "Assign": {"failure": "{% $failure & '; deleting ohmycoins-test-restore-drill failed too: delete it by hand' %}"},
+        "Next": "ReportFailure",
+    }
+    assert states()["ReportFailure"]["Arguments"]["Message"] == "{% $failure %}"
+
+
 def test_the_newest_completed_recovery_point_of_the_database_is_restored_into_a_small_private_instance():
     graph = states()
     find = graph["FindRecoveryPoints"]

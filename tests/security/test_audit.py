@@ -192,6 +192,9 @@ def test_config_records_everything_and_delivers_to_its_bucket(production_plan):
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
     channel = production_plan.one("aws:cfg/deliveryChannel:DeliveryChannel")
     assert channel.inputs["s3BucketName"] == production_plan.one("aws:s3/bucket:Bucket", "audit-config-bucket").inputs["bucket"]
+    # Snapshots and history are encrypted with the audit key, not left to S3's default key.
+    assert "s3KmsKeyArn" in channel.inputs
+    assert production_plan.one("aws:kms/key:Key", "audit-key").urn in channel.propertyDependencies["s3KmsKeyArn"]
     assert production_plan.one("aws:cfg/recorderStatus:RecorderStatus").inputs["isEnabled"] is True
 
 

@@ -148,6 +148,21 @@ def test_replayed_plans_skip_the_engine_and_recorded_ones_are_kept(tmp_path, mon
     assert len(calls) == 2
 
 
+def test_a_plan_updating_a_prior_is_recorded_apart_and_gets_its_prior(tmp_path, monkeypatch):
+    stack_file = tmp_path / "Pulumi.staging.yaml"
+    stack_file.write_text("config: {}\n")
+    calls = []
+    monkeypatch.setattr(mutation_plugin, "_run_stack", lambda *args: calls.append(args) or f"plan {len(calls)}")
+    monkeypatch.setenv("MUTATION_PLANS_DIR", str(tmp_path))
+    monkeypatch.setenv("MUTATION_PLANS", "record")
+    assert mutation_plugin.run_stack("staging", stack_file) == "plan 1"
+    assert mutation_plugin.run_stack("staging", stack_file, prior="running plan") == "plan 2"
+    assert calls[-1][-1] == "running plan"
+    monkeypatch.setenv("MUTATION_PLANS", "replay")
+    assert mutation_plugin.run_stack("staging", stack_file, prior="running plan") == "plan 2"
+    assert mutation_plugin.run_stack("staging", stack_file, prior="another plan") == "plan 3"
+
+
 def test_focused_tests_run_first_in_their_own_order(monkeypatch):
     items = [SimpleNamespace(path=PROJECT_DIR / "tests" / name / "test_x.py") for name in ("a", "data", "b", "data")]
     monkeypatch.setenv("MUTATION_FOCUS", str(Path("tests/data")))

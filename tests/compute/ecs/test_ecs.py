@@ -146,8 +146,11 @@ def test_services_run_privately_roll_back_and_sit_behind_their_target_groups(req
             assert lb["containerName"] == name and lb["containerPort"] == {"backend": 8000, "frontend": 80}[name]
             assert plan.named(f"edge-{name}-tg").urn in service.dependencies
             assert plan.named("edge-https").urn in service.dependencies
+            # ECS ignores the target group's failed health checks for a starting task's first minute.
+            assert inputs["healthCheckGracePeriodSeconds"] == 60
         else:
             assert inputs.get("loadBalancers", []) == []
+            assert "healthCheckGracePeriodSeconds" not in inputs
         if name in ("reddit", "cryptopanic"):
             # One copy of a self-timed collector, even during a deployment.
             assert (inputs["desiredCount"], inputs["deploymentMaximumPercent"], inputs["deploymentMinimumHealthyPercent"]) == (1, 100, 0)
@@ -463,6 +466,21 @@ def test_execution_role_actions_and_conditions(any_plan):
     assert statements["DecryptSecrets"]["Action"] == "kms:Decrypt"
     assert statements["DecryptSecrets"]["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.ap-southeast-2.amazonaws.com"}}
     assert all(s["Effect"] == "Allow" for s in statements.values())
+
+
+def test_only_this_accounts_ecs_tasks_in_this_region_may_assume_the_execution_role(any_plan):
+    trust = json.loads(any_plan.named("ecs-execution-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": "123456789012"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:ecs:ap-southeast-2:123456789012:*"},
+            },
+        }
+    ]
 
 
 def test_exec_grants_exactly_the_session_channels_and_its_log_group(staging_plan):

@@ -27,6 +27,43 @@ def test_a_run_is_stopped_at_the_jobs_time_limit(any_plan, job):
 
 
 @pytest.mark.parametrize("job", sorted(JOBS))
+def test_the_runner_may_start_only_its_job_and_hand_over_only_its_roles(any_plan, job):
+    stack = any_plan.stack
+    policy = json.loads(any_plan.named(f"{job}-runner-policy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert set(statements) == {"RunTheJob", "FollowAndStopTheJob", "TagTheJobsTask", "LearnWhenTheTaskStops", "PassTheJobsRoles"}
+    cluster = f"arn:aws:ecs:ap-southeast-2:123456789012:cluster/ohmycoins-{stack}-cluster"
+    run = statements["RunTheJob"]
+    assert (run["Effect"], run["Action"], run["Condition"]) == ("Allow", "ecs:RunTask", {"ArnEquals": {"ecs:cluster": cluster}})
+    assert any_plan.named(f"{job}-task").urn in any_plan.named(f"{job}-runner-policy").propertyDependencies["policy"]
+    assert statements["TagTheJobsTask"] == {
+        "Sid": "TagTheJobsTask",
+        "Effect": "Allow",
+        "Action": "ecs:TagResource",
+        "Resource": f"arn:aws:ecs:ap-southeast-2:123456789012:task/ohmycoins-{stack}-cluster/*",
+        "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+    }
+    assert statements["LearnWhenTheTaskStops"] == {
+        "Sid": "LearnWhenTheTaskStops",
+        "Effect": "Allow",
+        "Action": ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+        "Resource": "arn:aws:events:ap-southeast-2:123456789012:rule/StepFunctionsGetEventsForECSTaskRule",
+    }
+    assert statements["PassTheJobsRoles"] == {
+        "Sid": "PassTheJobsRoles",
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": sorted(
+            [
+                f"arn:aws:iam::123456789012:role/ohmycoins-{stack}-{job}-task",
+                f"arn:aws:iam::123456789012:role/ohmycoins-{stack}-ecs-execution",
+            ]
+        ),
+        "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+    }
+
+
+@pytest.mark.parametrize("job", sorted(JOBS))
 def test_a_failed_or_unstarted_task_mails_the_topic_naming_the_job(any_plan, job):
     stack = any_plan.stack
     pattern = json.loads(any_plan.named(f"{job}-task-failed").inputs["eventPattern"])
