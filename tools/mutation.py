@@ -10,9 +10,10 @@ python -m tools.mutation [-n N] [--seed S] [--jobs J] [--budget-minutes M] [--fa
   the file is rewritten, `pytest -x` runs the tests of the mutated file's concern first, then the
   rest of the suite, and the file is restored. A failing (or timed-out) suite kills the mutant;
   a green suite means it survived: no test guards that line.
-- Once per run, the unmutated suite runs first (it must pass) and records every stack's plan;
-  a mutant in a file the offline engine never runs (policy rules, cost, diff, ...) replays those
-  plans instead of planning again (tools/mutation_plugin.py).
+- Once per run, the unmutated suite runs first (it must pass) and records every stack's plan,
+  then runs again on those recorded plans (it must pass too, or replaying would kill mutants for
+  nothing); a mutant in a file the offline engine never runs (policy rules, cost, diff, ...)
+  replays those plans instead of planning again (tools/mutation_plugin.py).
 - Time-boxed: no mutant starts after M minutes; those not run are listed and left out of the score.
 
 Prints the share killed, per folder and in all, and every survivor as `file:line  operator: change`.
@@ -303,8 +304,13 @@ def main(argv: list[str] | None = None) -> int:
         if result != "passed":
             print(f"the unmutated suite does not pass ({detail}); fix it before judging mutants", file=sys.stderr)
             return 2
+        # A test that fails on replayed plans would kill every replaying mutant for nothing.
+        result, _, detail = run_suite(workspaces[0], suite_env(plans_dir, "replay", []), timeout=3600, seed=args.seed)
+        if result != "passed":
+            print(f"the unmutated suite fails on replayed plans ({detail}); fix the test or the plugin first", file=sys.stderr)
+            return 2
         timeout = args.timeout or 3 * baseline
-        print(f"baseline passed in {baseline:.0f} s; a mutant's suite times out after {timeout:.0f} s", flush=True)
+        print(f"baseline passed in {baseline:.0f} s, and on replayed plans; a mutant's suite times out after {timeout:.0f} s", flush=True)
         deadline = started + 60 * args.budget_minutes
 
         def report(outcome: Outcome, done: int, total: int) -> None:

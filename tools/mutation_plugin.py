@@ -7,6 +7,7 @@ Two things make a mutant cheap to judge, both driven by environment variables th
 - MUTATION_PLANS=record|replay with MUTATION_PLANS_DIR: the unmutated program's plans are
   recorded once, and replayed for a mutant in a file the offline engine never runs (the policy
   rules, cost, diff, ...): the plan of an unchanged program is the same, only what reads it changed.
+  A test that has patched the mocks gets a real run: it watches the run, not only its plan.
 
 Without these variables the plugin changes nothing.
 """
@@ -20,9 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from tools import engine
+from tools import engine, mocks
 
 _run_stack = engine.run_stack
+# The mocks as loaded: a test that patches them (to record what the program sends AWS) watches the
+# run itself, which a replayed plan never makes.
+_MOCKS = dict(vars(mocks.AwsMocks))
+
+
+def _mocks_patched() -> bool:
+    return dict(vars(mocks.AwsMocks)) != _MOCKS
 
 
 def _plan_file(stack: str, stack_file: Path | None, prior: engine.Plan | None) -> Path:
@@ -40,7 +48,7 @@ def run_stack(
     if project_dir != engine.PROJECT_DIR:
         return _run_stack(stack, stack_file, project_dir, prior)
     recorded = _plan_file(stack, stack_file, prior)
-    if os.environ["MUTATION_PLANS"] == "replay" and recorded.exists():
+    if os.environ["MUTATION_PLANS"] == "replay" and recorded.exists() and not _mocks_patched():
         return pickle.loads(recorded.read_bytes())
     plan = _run_stack(stack, stack_file, project_dir, prior)
     if os.environ["MUTATION_PLANS"] == "record":

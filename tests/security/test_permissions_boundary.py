@@ -133,6 +133,55 @@ def test_deploy_role_changes_roles_only_while_they_keep_the_boundary(any_plan):
             assert not any(a in ("iam:*", "iam:*Role*", "*") for a in actions), sid
 
 
+def test_deploy_role_manages_what_pulumi_up_creates_under_the_stacks_names(any_plan):
+    """The README's "can" column: read IAM, tag and pass the stack's roles, its managed policies, instance profiles, service-linked roles."""
+    document = deploy_statements(any_plan)
+    own = f"arn:aws:iam::123456789012:{{}}/ohmycoins-{any_plan.stack}-*"
+    expected = {
+        "ReadIdentity": (
+            [
+                "account:Get*",
+                "account:List*",
+                "iam:Generate*",
+                "iam:Get*",
+                "iam:List*",
+                "iam:Simulate*",
+                "organizations:Describe*",
+                "organizations:List*",
+            ],
+            "*",
+        ),
+        "TagOwnRoles": (["iam:TagRole", "iam:UntagRole"], own.format("role")),
+        "PassOwnRoles": ("iam:PassRole", own.format("role")),
+        "OwnPolicies": (
+            [
+                "iam:CreatePolicy",
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:SetDefaultPolicyVersion",
+                "iam:TagPolicy",
+                "iam:UntagPolicy",
+            ],
+            own.format("policy"),
+        ),
+        "OwnInstanceProfiles": (
+            [
+                "iam:AddRoleToInstanceProfile",
+                "iam:CreateInstanceProfile",
+                "iam:DeleteInstanceProfile",
+                "iam:RemoveRoleFromInstanceProfile",
+                "iam:TagInstanceProfile",
+                "iam:UntagInstanceProfile",
+            ],
+            own.format("instance-profile"),
+        ),
+        "ServiceLinkedRoles": ("iam:CreateServiceLinkedRole", "arn:aws:iam::123456789012:role/aws-service-role/*"),
+    }
+    for sid, (actions, resource) in expected.items():
+        assert document[sid] == {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource}, sid
+
+
 def test_deploy_role_reaches_only_this_stacks_cluster_oidc_providers(any_plan):
     document = deploy_statements(any_plan)
     create, own = document["CreateClusterOidcProviders"], document["OwnClusterOidcProviders"]

@@ -191,3 +191,18 @@ def test_types_and_recorded_outputs_are_not_behaviour():
     found = changes(source)
     assert ("drop-element", "drop element 'a'") in found and ("drop-element", "drop element 1") in found
     assert not [c for c in found if "str" in c[1] or "arn" in c[1] or "'n'" in c[1]]
+
+
+def test_a_test_watching_the_mocks_gets_a_real_run_not_a_replay(tmp_path, monkeypatch):
+    from tools import mocks
+
+    stack_file = tmp_path / "Pulumi.staging.yaml"
+    stack_file.write_text("config: {}\n")
+    calls = []
+    monkeypatch.setattr(mutation_plugin, "_run_stack", lambda *args: calls.append(args) or f"plan {len(calls)}")
+    monkeypatch.setenv("MUTATION_PLANS_DIR", str(tmp_path))
+    monkeypatch.setenv("MUTATION_PLANS", "record")
+    mutation_plugin.run_stack("staging", stack_file)
+    monkeypatch.setenv("MUTATION_PLANS", "replay")
+    monkeypatch.setattr(mocks.AwsMocks, "new_resource", lambda self, args: None)
+    assert mutation_plugin.run_stack("staging", stack_file) == "plan 2"

@@ -99,6 +99,10 @@ def test_every_container_is_hardened(eks_apps_plan):
         spec = template["spec"]
         assert spec["securityContext"]["runAsNonRoot"] is True, name
         assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        # A non-root process binds a port below 1024 (nginx on 80) only from port 0 up.
+        low_ports = [p for c in spec["containers"] for p in c.get("ports", []) if p["containerPort"] < 1024]
+        sysctls = [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}] if low_ports else None
+        assert spec["securityContext"].get("sysctls") == sysctls, name
         assert spec["automountServiceAccountToken"] is False
         assert not any(spec.get(k) for k in ("hostNetwork", "hostPID", "hostIPC"))
         for container in spec["containers"]:

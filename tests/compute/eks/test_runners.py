@@ -65,6 +65,8 @@ def test_runners_register_with_the_github_app_from_secret_config(any_plan):
     secret = any_plan.named("runners-github-app")
     assert secret.inputs["metadata"] == {"name": "github-app", "namespace": "arc-runners"}
     assert secret.inputs["stringData"] == "[secret]"
+    # The namespace is named by a constant, not an output: only an explicit dependency orders them.
+    assert any_plan.named("runners-runners-namespace").urn in secret.dependencies
     for release in scale_sets(any_plan):
         assert release.inputs["values"]["githubConfigSecret"] == "github-app"
         assert release.inputs["values"]["githubConfigUrl"] == "https://github.com/MarkLimmage/ohmycoins"
