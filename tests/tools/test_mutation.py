@@ -133,13 +133,20 @@ def test_the_mocks_and_the_checks_own_machinery_are_not_judged():
     assert select_files(["policy/rules"]) == [f for f in files if f.startswith("policy/rules/")]
 
 
-def test_replayed_plans_skip_the_engine_and_recorded_ones_are_kept(tmp_path, monkeypatch):
+@pytest.fixture
+def recording(tmp_path, monkeypatch) -> tuple[Path, list]:
+    """A stack file, and the engine runs the plugin makes (each returns 'plan <n>'), in record mode."""
     stack_file = tmp_path / "Pulumi.staging.yaml"
     stack_file.write_text("config: {}\n")
     calls = []
     monkeypatch.setattr(mutation_plugin, "_run_stack", lambda *args: calls.append(args) or f"plan {len(calls)}")
     monkeypatch.setenv("MUTATION_PLANS_DIR", str(tmp_path))
     monkeypatch.setenv("MUTATION_PLANS", "record")
+    return stack_file, calls
+
+
+def test_replayed_plans_skip_the_engine_and_recorded_ones_are_kept(recording, monkeypatch):
+    stack_file, calls = recording
     assert mutation_plugin.run_stack("staging", stack_file) == "plan 1"
     monkeypatch.setenv("MUTATION_PLANS", "replay")
     assert mutation_plugin.run_stack("staging", stack_file) == "plan 1"
@@ -148,13 +155,8 @@ def test_replayed_plans_skip_the_engine_and_recorded_ones_are_kept(tmp_path, mon
     assert len(calls) == 2
 
 
-def test_a_plan_updating_a_prior_is_recorded_apart_and_gets_its_prior(tmp_path, monkeypatch):
-    stack_file = tmp_path / "Pulumi.staging.yaml"
-    stack_file.write_text("config: {}\n")
-    calls = []
-    monkeypatch.setattr(mutation_plugin, "_run_stack", lambda *args: calls.append(args) or f"plan {len(calls)}")
-    monkeypatch.setenv("MUTATION_PLANS_DIR", str(tmp_path))
-    monkeypatch.setenv("MUTATION_PLANS", "record")
+def test_a_plan_updating_a_prior_is_recorded_apart_and_gets_its_prior(recording, monkeypatch):
+    stack_file, calls = recording
     assert mutation_plugin.run_stack("staging", stack_file) == "plan 1"
     assert mutation_plugin.run_stack("staging", stack_file, prior="running plan") == "plan 2"
     assert calls[-1][-1] == "running plan"
@@ -193,15 +195,10 @@ def test_types_and_recorded_outputs_are_not_behaviour():
     assert not [c for c in found if "str" in c[1] or "arn" in c[1] or "'n'" in c[1]]
 
 
-def test_a_test_watching_the_mocks_gets_a_real_run_not_a_replay(tmp_path, monkeypatch):
+def test_a_test_watching_the_mocks_gets_a_real_run_not_a_replay(recording, monkeypatch):
     from tools import mocks
 
-    stack_file = tmp_path / "Pulumi.staging.yaml"
-    stack_file.write_text("config: {}\n")
-    calls = []
-    monkeypatch.setattr(mutation_plugin, "_run_stack", lambda *args: calls.append(args) or f"plan {len(calls)}")
-    monkeypatch.setenv("MUTATION_PLANS_DIR", str(tmp_path))
-    monkeypatch.setenv("MUTATION_PLANS", "record")
+    stack_file, _ = recording
     mutation_plugin.run_stack("staging", stack_file)
     monkeypatch.setenv("MUTATION_PLANS", "replay")
     monkeypatch.setattr(mocks.AwsMocks, "new_resource", lambda self, args: None)
