@@ -390,6 +390,11 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
         STG,
         [
             res("aws:iam/rolePolicy:RolePolicy", policy=policy_doc({"Effect": "Allow", "Action": "*", "Resource": "*"})),
+            # Managed, user and group policies carry documents too.
+            *(
+                res(type_, type_.rsplit(":", 1)[1], policy=policy_doc({"Effect": "Allow", "Action": "*:*", "Resource": "*"}))
+                for type_ in ("aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy")
+            ),
             res(
                 t.IAM_ROLE,
                 "inline",
@@ -471,7 +476,20 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
         ],
         [deployment(), cronjob()],
     ),
-    "pod-no-privileged": (STG, [deployment(securityContext={**RESTRICTED, "privileged": True})], [deployment()]),
+    "pod-no-privileged": (
+        STG,
+        [
+            deployment(securityContext={**RESTRICTED, "privileged": True}),
+            # `kubectl debug` adds ephemeral containers to a running pod's spec.
+            deployment(
+                "debugged",
+                spec_extra={
+                    "ephemeralContainers": [{**GOOD_CONTAINER, "name": "debug", "securityContext": {**RESTRICTED, "privileged": True}}]
+                },
+            ),
+        ],
+        [deployment()],
+    ),
     "pod-no-host-namespaces": (
         STG,
         [deployment(spec_extra={"hostNetwork": True}), deployment("b", spec_extra={"hostPID": True})],

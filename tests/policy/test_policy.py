@@ -75,6 +75,18 @@ def test_rule_passes_its_passing_fixture(rule_id):
     assert rule.evaluate(passing, Context(stack=environment, environment=environment)) == []
 
 
+def test_a_setting_resource_finds_its_bucket_by_name_without_a_dependency():
+    """An existing bucket's settings name it by its bucket name; no dependency links them."""
+    from policy.rules.base import refers_to
+    from tests.policy.policy_fixtures import PAB, STG, bucket, res
+
+    by_name = res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab", bucket="logs-bucket", **PAB)
+    assert refers_to(by_name, bucket, "bucket")
+    assert not refers_to(dataclasses.replace(by_name, inputs={**by_name.inputs, "bucket": "other-bucket"}), bucket, "bucket")
+    rule = RULES_BY_ID["s3-public-access-block"]
+    assert rule.evaluate([bucket, by_name], Context(stack=STG, environment=STG)) == []
+
+
 def test_production_only_rules_do_not_apply_to_staging():
     _, failing, _ = FIXTURES["rds-multi-az"]
     rule = RULES_BY_ID["rds-multi-az"]

@@ -275,3 +275,8 @@ def test_the_report_prints_running_and_paused_side_by_side_with_each_saving(stag
     assert "TOTAL / month" in text and f"{running.total:,.2f}" in text
     assert "$   39.61  NAT instance instead of NAT gateways" in text
     assert "not checked against their source" in text
+
+
+def test_the_report_lists_components_most_expensive_first(staging_plan):
+    totals = list(cost_report(staging_plan).by_component().values())
+    assert len(totals) > 5 and totals == sorted(totals, reverse=True)

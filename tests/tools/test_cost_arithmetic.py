@@ -242,6 +242,21 @@ def test_scheduled_job_per_run():
     assert priced(schedule, task) == {"10 runs x 30 min, 0.5 vCPU 1 GB": 10 * 30 / 60 * 2 * (0.5 * 100 + 1 * 10)}
 
 
+def test_scheduled_job_on_fargate_spot_pays_the_spot_rate():
+    task = _task("512", "1024")
+    strategies = [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    schedule = resource(
+        "aws:scheduler/schedule:Schedule",
+        "job",
+        scheduleExpression="cron(0 * * * ? *)",
+        target={
+            "arn": "cluster",
+            "ecsParameters": {"taskDefinitionArn": "arn:aws:ecs:r:a:task-definition/api:1", "capacityProviderStrategies": strategies},
+        },
+    )
+    assert priced(schedule, task) == {"10 runs x 30 min, 0.5 vCPU 1 GB Spot": 10 * 30 / 60 * (0.5 * 30 + 1 * 3)}
+
+
 def test_rds_instance_and_storage_double_with_a_standby():
     single = resource("aws:rds/instance:Instance", instanceClass="db.t3.small", allocatedStorage=100)
     assert priced(single) == {"db.t3.small single-AZ": 53 * 10, "100 GB gp3 single-AZ": 59 * 100}

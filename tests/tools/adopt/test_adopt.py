@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import yaml
+
+from tools.adopt.fates import HANDED_OFF_REASONS, LEFT_REASONS
 
 from .state_builder import DB_PASSWORD, KEY_ARN, SECRET_ARN, SECRET_VALUES
 
@@ -104,6 +107,21 @@ def test_every_address_has_a_fate(own):
         "redis_from_ecs": "firewall-cache-in-app",
     }
     assert fates["module.security.aws_security_group_rule.rds_from_ecs"].import_id == "sgr-0a000000000000005"
+
+
+def test_every_address_left_to_terraform_or_handed_off_says_why(own):
+    report = own.files["report.md"]
+
+    def section(heading: str) -> str:
+        return report.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+
+    left = re.findall(r"^\| `([^`]+)` \| (.*) \|$", section("Left to Terraform"), re.MULTILINE)
+    handed = re.findall(r"^- `([^`]+)`: (.*)$", section("Handing the adopted addresses off"), re.MULTILINE)
+    assert len(left) == sum(f.fate == "left to Terraform" for f in own.adoption.fates) > 0
+    assert len(handed) == sum(f.fate == "handed off" for f in own.adoption.fates) > 0
+    assert all(len(why.strip()) > 10 for _, why in left + handed), left + handed
+    # Any type the tool leaves or hands off, not only those in this state, has its reason.
+    assert all(len(why) > 10 for why in [*LEFT_REASONS.values(), *HANDED_OFF_REASONS.values()])
 
 
 def test_no_stateful_resource_is_replaced_or_deleted(own):
