@@ -237,7 +237,12 @@ FIXTURES: dict[str, tuple[str, list[Resource], list[Resource]]] = {
         [res(t.LOAD_BALANCERS[0], loadBalancerType="application")],
         [res(t.LOAD_BALANCERS[0], loadBalancerType="application", dropInvalidHeaderFields=True)],
     ),
-    "s3-tls-only": (STG, [bucket], [bucket, res(t.BUCKET_POLICY[0], "bp", depends=(BUCKET_URN,), policy=TLS_POLICY)]),
+    "s3-tls-only": (
+        STG,
+        [bucket],
+        # A bucket policy resource, or the policy given inline on the bucket.
+        [bucket, res(t.BUCKET_POLICY[0], "bp", depends=(BUCKET_URN,), policy=TLS_POLICY), res(BUCKET, "inline", policy=TLS_POLICY)],
+    ),
     # public exposure
     "rds-not-public": (STG, [res(DB, **without(GOOD_DB, "publiclyAccessible", True))], [res(DB, **GOOD_DB)]),
     "sg-no-open-ingress": (

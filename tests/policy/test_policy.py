@@ -87,6 +87,13 @@ def test_a_setting_resource_finds_its_bucket_by_name_without_a_dependency():
     assert rule.evaluate([bucket, by_name], Context(stack=STG, environment=STG)) == []
 
 
+def test_open_ingress_is_found_over_ipv4_and_ipv6_in_rules_and_inline():
+    rule = RULES_BY_ID["sg-no-open-ingress"]
+    environment, failing, _ = FIXTURES["sg-no-open-ingress"]
+    findings = rule.evaluate(failing, Context(stack=environment, environment=environment))
+    assert {f.resource_name for f in findings} == {"ssh", "app-https", "inline"}
+
+
 def test_production_only_rules_do_not_apply_to_staging():
     _, failing, _ = FIXTURES["rds-multi-az"]
     rule = RULES_BY_ID["rds-multi-az"]
@@ -187,6 +194,8 @@ def test_crossguard_resource_policy_reports_a_violation():
         "AWS FSBP RDS.5: multiAz must be true in production"
     ]
     assert _validate(policy, _Args("aws:rds/instance:Instance", {"multiAz": True})) == []
+    # A resource of a type the rule does not judge is left alone, whatever its inputs.
+    assert _validate(policy, _Args("aws:rds/clusterInstance:ClusterInstance", {"multiAz": False})) == []
 
 
 def test_crossguard_stack_policy_reports_a_violation():

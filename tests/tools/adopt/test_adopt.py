@@ -192,3 +192,32 @@ def test_a_paused_staging_gets_its_nat_back(own_paused):
     assert plan.named("network-private-app-rt-a").importId == ""
     assert plan.named("network-private-app-a").importId == "subnet-0a0000000000000a2"
     assert any("paused by hand" in note for note in own_paused.adoption.notes)
+
+
+def test_turning_automated_backups_on_is_called_an_outage_and_lengthening_them_is_not():
+    from tools.adopt.changes import _difference
+    from tools.plan_model import PlannedResource
+
+    database = PlannedResource(urn="urn:db", type="aws:rds/instance:Instance", name="database-instance", parent="", inputs={})
+    turned_on = _difference(database, "backupRetentionPeriod", "0", "7", 0)
+    assert (turned_on.replaces, turned_on.impact) == (
+        False,
+        "applied in place with an outage: turning automated backups on restarts the instance",
+    )
+    assert "outage" not in _difference(database, "backupRetentionPeriod", "5", "7", 5).impact
+
+
+def test_a_one_block_list_in_the_state_equals_the_programs_single_value():
+    from tools.adopt.changes import same
+
+    # Terraform keeps a nested block as a one-element list; the program gives the value itself.
+    assert same("enabled", ["enabled"]) and same({"status": "Enabled"}, [{"status": "Enabled"}])
+    assert not same("enabled", ["enabled", "disabled"])
+
+
+def test_the_report_shows_a_mapping_without_its_empty_entries():
+    from tools.adopt.changes import _show
+    from tools.plan_model import Plan
+
+    empty_plan = Plan(stack="staging", project="ohmycoins", resources=[], outputs={})
+    assert _show({"mode": "preferred", "unset": None, "blank": "", "none": [], "nothing": {}}, empty_plan) == "{mode: preferred}"
