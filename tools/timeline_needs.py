@@ -52,6 +52,11 @@ class OrderingNeed:
     # Every such dependent must wait, directly or not, for every such dependency in the plan
     # (`unmet_needs`); the others only say which existing waits are needed.
     required: bool = False
+    # When set, only the pairs it accepts are needs (an object needs its own namespace, not any).
+    related: Callable[[PlannedResource, PlannedResource], bool] | None = None
+
+    def holds(self, dependent: PlannedResource, dependency: PlannedResource) -> bool:
+        return self.dependent(dependent) and self.dependency(dependency) and (self.related is None or self.related(dependent, dependency))
 
 
 def of_type(*patterns: str, **inputs: str) -> Callable[[PlannedResource], bool]:
@@ -67,6 +72,12 @@ def of_type(*patterns: str, **inputs: str) -> Callable[[PlannedResource], bool]:
 
 def _addon(names: tuple[str, ...], among: bool) -> Callable[[PlannedResource], bool]:
     return lambda r: r.type == "aws:eks/addon:Addon" and (r.inputs.get("addonName") in names) == among
+
+
+def _in_its_namespace(dependent: PlannedResource, namespace: PlannedResource) -> bool:
+    """Whether `dependent` (a Kubernetes object or a Helm release) lives in `namespace`."""
+    own = (dependent.inputs.get("metadata") or {}).get("namespace") or dependent.inputs.get("namespace")
+    return own is not None and own == (namespace.inputs.get("metadata") or {}).get("name")
 
 
 def _custom_resource_of(group: str) -> Callable[[PlannedResource], bool]:
@@ -117,7 +128,15 @@ ORDERING_NEEDS: tuple[OrderingNeed, ...] = (
         of_type("kubernetes:external-secrets.io/*:ClusterSecretStore"),
         "it syncs through the store",
     ),
-    OrderingNeed(of_type("kubernetes:*"), of_type("kubernetes:core/v1:Namespace"), "a namespaced object needs its namespace"),
+    # Namespaces are named by constants, not outputs: only a wait orders them before their objects,
+    # and without it the API server refuses the object on a first `pulumi up`.
+    OrderingNeed(
+        of_type("kubernetes:*"),
+        of_type("kubernetes:core/v1:Namespace"),
+        "a namespaced object needs its namespace",
+        required=True,
+        related=_in_its_namespace,
+    ),
     OrderingNeed(
         of_type("kubernetes:core/v1:PersistentVolumeClaim"),
         of_type("kubernetes:core/v1:PersistentVolume", "kubernetes:storage.k8s.io/v1:StorageClass"),
@@ -202,7 +221,7 @@ class Needs:
             if edge.kind in ("provider", "parent"):
                 return f"its {edge.kind} is that resource"
         for need in ORDERING_NEEDS:
-            if need.dependent(dependent) and need.dependency(dependency):
+            if need.holds(dependent, dependency):
                 return need.why
         if dependency.type in ROLE_GRANTS and self._grants_a_role_it_uses(urn, dependency):
             return "it runs with that role, which needs these permissions before the service first uses them"
@@ -245,9 +264,9 @@ def unmet_needs(plan: Plan) -> list[str]:
 
     unmet = []
     for need in (n for n in ORDERING_NEEDS if n.required):
-        dependencies = [r for r in nodes if need.dependency(r)]
         for dependent in (r for r in nodes if need.dependent(r)):
-            missing = sorted(d.name for d in dependencies if d.urn != dependent.urn and d.urn not in waits_for(dependent.urn))
+            dependencies = [d for d in nodes if d.urn != dependent.urn and need.holds(dependent, d)]
+            missing = sorted(d.name for d in dependencies if d.urn not in waits_for(dependent.urn))
             if missing:
                 unmet.append(f"{dependent.name} ({dependent.type}) does not wait for {', '.join(missing)}: {need.why}")
     return unmet

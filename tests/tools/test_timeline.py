@@ -354,3 +354,15 @@ def test_a_custom_resource_that_does_not_wait_for_its_crds_chart_is_an_unmet_nee
 def test_the_stacks_keep_every_required_ordering(staging_plan, production_plan, eks_apps_plan):
     for plan in (staging_plan, production_plan, eks_apps_plan):
         assert unmet_needs(plan) == [], plan.stack
+
+
+def test_an_object_that_does_not_wait_for_its_own_namespace_is_an_unmet_need():
+    apps = res("kubernetes:core/v1:Namespace", "apps", inputs={"metadata": {"name": "apps"}})
+    other = res("kubernetes:core/v1:Namespace", "other", inputs={"metadata": {"name": "other"}})
+    secret = res("kubernetes:core/v1:Secret", "github-app", inputs={"metadata": {"name": "github-app", "namespace": "apps"}})
+    assert unmet_needs(plan_of(apps, other, secret)) == [
+        "github-app (kubernetes:core/v1:Secret) does not wait for apps: a namespaced object needs its namespace"
+    ]
+    # Waiting through another object is enough; another namespace is not needed.
+    release = res(RELEASE, "chart", inputs={"chart": "x", "namespace": "apps"}, depends_on=[apps])
+    assert unmet_needs(plan_of(apps, other, release, dataclasses.replace(secret, dependencies=[release.urn]))) == []
